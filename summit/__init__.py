@@ -1,0 +1,81 @@
+"""summit: registration, check-in, topic credit and verifiable certificates for the S5 Summit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. No schema changes, no network: those are CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SUMMIT_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from summit.config import load_config
+
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_templating(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from summit.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from summit.auth.views import bp as auth_bp
+    from summit.public.views import bp as public_bp
+    from summit.staff.views import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+
+
+def register_security(app: Flask) -> None:
+    from summit.security import init_security
+
+    init_security(app)
+
+
+def register_errors(app: Flask) -> None:
+    from summit.errors import init_errors
+
+    init_errors(app)
+
+
+def register_templating(app: Flask) -> None:
+    from summit.templating import init_templating
+
+    init_templating(app)
+
+
+def register_cli(app: Flask) -> None:
+    from summit.cli import init_cli
+
+    init_cli(app)

@@ -1,0 +1,94 @@
+"""Command-line entry points: thin wrappers over services, each with ``--help``."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy.exc import OperationalError
+
+from summit.auth.services import StaffError, create_staff
+from summit.curricula import ensure_curricula
+from summit.demo import seed_demo
+from summit.extensions import db
+
+
+def init_cli(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, create_staff_command, demo_command):
+        app.cli.add_command(command)
+
+
+def _apply_migrations() -> None:
+    try:
+        with db.engine.connect():
+            pass
+    except OperationalError as error:
+        raise click.ClickException(
+            f"cannot reach the database: {error.orig or error}".splitlines()[0]
+        ) from None
+    upgrade()
+    ensure_curricula()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Apply all database migrations and load the shipped training curricula."""
+    _apply_migrations()
+    click.echo("Database is up to date.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo S5 event (next June in Yakima) if it does not exist yet."""
+    event = seed_demo()
+    click.echo(f"Demo event: {event.name} ({event.slug}), {event.starts_on} to {event.ends_on}.")
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "checkin"]), required=True)
+@click.option("--name", default="", help="Display name shown on check-in records.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (no prompt)."
+)
+@with_appcontext
+def create_staff_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account, or reset the role and password of an existing one."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        staff = create_staff(email, role, password, name=name)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Staff account {staff.email} ({staff.role}) is ready.")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the demo but do not start the server.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Migrate, seed the demo event, print a fresh admin login, and serve on HOST:PORT."""
+    _apply_migrations()
+    event = seed_demo()
+    password = secrets.token_urlsafe(12)
+    staff = create_staff("admin@summit.example", "admin", password, name="Demo admin")
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"\n  summit is ready: {url}\n"
+        f"  Demo event:      {url}/events/{event.slug}\n"
+        f"  Staff sign-in:   {url}/staff/sign-in\n"
+        f"    email:         {staff.email}\n"
+        f"    password:      {password}\n"
+    )
+    if not no_serve:
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)

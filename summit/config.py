@@ -1,0 +1,129 @@
+"""Configuration layers: safe defaults, then ``instance/config.py``, then the
+environment (``DATABASE_URL`` and ``SUMMIT_<KEY>``), then a test mapping.
+
+Nothing here may hold a secret: the secret key is generated per install into the
+instance folder so that no two installs share one and none sits in git.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(SystemExit):
+    """A configuration mistake the operator must fix; exits with one clear line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"summit: {message}")
+
+
+class Defaults:
+    """Safe defaults. Every value can be overridden per install."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    PUBLIC_URL: str | None = None
+    TIMEZONE = "America/Los_Angeles"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # None means "Secure when the request came over https" (see summit.security).
+    SESSION_COOKIE_SECURE: bool | None = None
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    TRUSTED_PROXIES = 0
+
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute"
+
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "S5 Summit <s5@esd105.org>"
+
+    ORGANISATION_NAME = "ESD 105"
+    ORGANISATION_UNIT = "School Safety Operations and Coordination Center (SSOCC)"
+    ORGANISATION_ADDRESS = "33 S 2nd Ave, Yakima, WA 98902 (placeholder address)"
+    ORGANISATION_EMAIL = "ssocc@esd105.example"
+    ORGANISATION_PHONE = "(509) 555-0105"
+
+
+def load_config(app, test_config: Mapping[str, Any] | None) -> None:
+    """Apply the configuration layers to ``app`` in order."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config.from_prefixed_env("SUMMIT")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'summit.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    public_url = app.config.get("PUBLIC_URL")
+    if public_url:
+        app.config["PUBLIC_URL"] = public_url.rstrip("/")
+        if app.config["SESSION_COOKIE_SECURE"] is None and public_url.startswith("https://"):
+            app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def normalise_database_url(raw: str) -> str:
+    """Check the URL and pick the psycopg 3 driver for PostgreSQL.
+
+    A malformed URL raises :class:`ConfigError` so the CLI and the app stop with
+    one line instead of a traceback deep inside SQLAlchemy.
+    """
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL; expected sqlite:///path "
+            "or postgresql://user@host:port/dbname"
+        ) from None
+    backend = url.get_backend_name()
+    if backend in {"postgres", "postgresql"}:
+        if not url.database:
+            raise ConfigError("DATABASE_URL names no PostgreSQL database (…/dbname)")
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise ConfigError(f"DATABASE_URL uses {backend!r}; summit runs on sqlite or postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the install's secret key, creating it once with owner-only permissions."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

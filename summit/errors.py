@@ -1,0 +1,50 @@
+"""Error pages in the site's look, and JSON errors for API clients."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be understood. Please check what you sent and try again.",
+    403: "Your account does not have access to this page.",
+    404: "We could not find that page. The link may be mistyped or out of date.",
+    405: "That action is not allowed here.",
+    413: "What you sent is too large.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. It has been logged; please try again shortly.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(code: int, message: str | None = None, title: str | None = None):
+    message = message or MESSAGES.get(code, "Something went wrong.")
+    if wants_json():
+        return jsonify({"error": {"status": code, "message": message}}), code
+    return render_template("errors/error.html", code=code, message=message, title=title), code
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "This form has expired or was not sent from this site. "
+            "Go back, reload the page and send it again.",
+            "Form expired",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        description = error.description if error.code not in MESSAGES else None
+        return render_error(error.code, description)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        return render_error(500)

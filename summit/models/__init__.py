@@ -1,0 +1,56 @@
+"""The domain model. Import models from here."""
+
+from summit.models.base import Base, db, utcnow
+from summit.models.curriculum import Curriculum, CurriculumTopic, Topic
+from summit.models.event import (
+    CREDIT_MODES,
+    AgendaSession,
+    Event,
+    SessionTopic,
+    Tier,
+    TopicRequirement,
+)
+from summit.models.people import ROLE_TYPES, STAFF_ROLES, Person, StaffUser
+from summit.models.records import (
+    CHECKIN_SOURCES,
+    CHECKIN_STATUSES,
+    AuditLog,
+    Checkin,
+    OutboxMessage,
+)
+from summit.models.registration import (
+    REGISTRATION_STATES,
+    SEAT_HOLDING_STATES,
+    Invoice,
+    Payment,
+    Registration,
+)
+
+__all__ = [
+    "CHECKIN_SOURCES",
+    "CHECKIN_STATUSES",
+    "CREDIT_MODES",
+    "REGISTRATION_STATES",
+    "ROLE_TYPES",
+    "SEAT_HOLDING_STATES",
+    "STAFF_ROLES",
+    "AgendaSession",
+    "AuditLog",
+    "Base",
+    "Checkin",
+    "Curriculum",
+    "CurriculumTopic",
+    "Event",
+    "Invoice",
+    "OutboxMessage",
+    "Payment",
+    "Person",
+    "Registration",
+    "SessionTopic",
+    "StaffUser",
+    "Tier",
+    "Topic",
+    "TopicRequirement",
+    "db",
+    "utcnow",
+]

@@ -1,0 +1,36 @@
+"""Public pages: the list of open events and each event's page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import Event, utcnow
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    today = utcnow().date()
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.is_published.is_(True), Event.ends_on >= today)
+        .order_by(Event.starts_on)
+    ).all()
+    return render_template("public/home.html", events=events, now=utcnow())
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    event = db.session.scalar(select(Event).where(Event.slug == slug, Event.is_published))
+    if event is None:
+        abort(404)
+    return render_template("public/event.html", event=event, now=utcnow())
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}

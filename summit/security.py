@@ -1,0 +1,93 @@
+"""Cookies, proxies, response headers and the staff role decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from summit.extensions import db, login_manager
+from summit.models import StaffUser
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over https.
+
+    ``SESSION_COOKIE_SECURE`` set to true or false overrides the automatic choice.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = app.config.get("SESSION_COOKIE_SECURE")
+        if configured is None:
+            return request.is_secure
+        return bool(configured)
+
+
+def init_security(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in as staff to open that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_staff)
+    app.after_request(_security_headers)
+
+
+def _load_staff(user_id: str) -> StaffUser | None:
+    try:
+        staff = db.session.get(StaffUser, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return staff if staff and staff.is_active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    )
+    return response
+
+
+def staff_required(*roles: str) -> Callable[[F], F]:
+    """Let through signed-in staff whose role is one of ``roles`` (any role when none given).
+
+    Anonymous visitors go to the sign-in page; staff without the role get 403.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths may be used as a post-login redirect."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target

@@ -1,0 +1,46 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+
+def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%-I:%M %p") -> str:
+    """A UTC timestamp shown in the event's time zone (Pacific by default)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return value.astimezone(zone).strftime(fmt)
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%A, %B %-d, %Y")
+
+
+def date_range(start: date, end: date) -> str:
+    """``June 15–16, 2027`` or ``June 30 – July 1, 2027``: how people write event dates."""
+    if start == end:
+        return start.strftime("%B %-d, %Y")
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.strftime('%B %-d')}–{end.day}, {end.year}"
+    if start.year == end.year:
+        return f"{start.strftime('%B %-d')} – {end.strftime('%B %-d')}, {end.year}"
+    return f"{start.strftime('%B %-d, %Y')} – {end.strftime('%B %-d, %Y')}"
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals["date_range"] = date_range
+
+    @app.context_processor
+    def organisation():
+        return {
+            "org_name": app.config["ORGANISATION_NAME"],
+            "org_unit": app.config["ORGANISATION_UNIT"],
+        }

@@ -1,0 +1,90 @@
+import os
+import stat
+
+import pytest
+
+from summit import create_app
+from summit.config import ConfigError, normalise_database_url
+
+
+@pytest.fixture
+def instance_dir(tmp_path, monkeypatch):
+    path = tmp_path / "instance"
+    monkeypatch.setenv("SUMMIT_INSTANCE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return path
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(instance_dir):
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance_dir / 'summit.sqlite3'}"
+
+
+def test_layers_apply_in_order(instance_dir, monkeypatch):
+    instance_dir.mkdir()
+    (instance_dir / "config.py").write_text(
+        'MAIL_SERVER = "from-instance"\nMAIL_PORT = 2525\nORGANISATION_NAME = "Instance ESD"\n'
+    )
+    monkeypatch.setenv("SUMMIT_MAIL_SERVER", "from-env")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@db.internal:5432/summit")
+    app = create_app({"ORGANISATION_NAME": "Test ESD"})
+    assert app.config["MAIL_PORT"] == 2525  # instance file beats defaults
+    assert app.config["MAIL_SERVER"] == "from-env"  # environment beats instance file
+    assert app.config["ORGANISATION_NAME"] == "Test ESD"  # test mapping beats everything
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://postgres@db.internal:5432/summit"
+    )
+
+
+def test_secret_key_is_generated_once_and_private(instance_dir):
+    first = create_app().config["SECRET_KEY"]
+    second = create_app().config["SECRET_KEY"]
+    key_file = instance_dir / "secret_key"
+    assert first == second == key_file.read_text()
+    assert len(first) >= 64
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_public_url_over_https_makes_cookies_secure(instance_dir, monkeypatch):
+    monkeypatch.setenv("SUMMIT_PUBLIC_URL", "https://s5.esd105.org/")
+    app = create_app()
+    assert app.config["PUBLIC_URL"] == "https://s5.esd105.org"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_secure_cookie_can_be_turned_off_explicitly(instance_dir, monkeypatch):
+    monkeypatch.setenv("SUMMIT_PUBLIC_URL", "https://s5.esd105.org")
+    monkeypatch.setenv("SUMMIT_SESSION_COOKIE_SECURE", "false")
+    assert create_app().config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://root@localhost/summit", "summit runs on sqlite or postgresql"),
+        ("postgresql://postgres@localhost", "names no PostgreSQL database"),
+    ],
+)
+def test_bad_database_url_is_one_clear_line(url, message):
+    with pytest.raises(ConfigError) as raised:
+        normalise_database_url(url)
+    text = str(raised.value)
+    assert message in text and "\n" not in text and text.startswith("summit: ")
+
+
+def test_malformed_database_url_stops_the_cli_without_a_traceback(instance_dir, monkeypatch):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": "::nonsense::"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "summit", "init-db"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "summit: DATABASE_URL is not a database URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,77 @@
+import re
+from datetime import timedelta
+
+from summit.models import utcnow
+
+
+def test_home_lists_open_events_with_links(client, make_event):
+    event = make_event(name="S5 Summit 2027")
+    make_event(name="Hidden draft", is_published=False)
+    html = client.get("/").get_data(as_text=True)
+    assert f'href="/events/{event.slug}"' in html
+    assert "S5 Summit 2027" in html
+    assert "Registration open" in html
+    assert "Hidden draft" not in html
+
+
+def test_past_events_are_not_listed(client, make_event):
+    past = utcnow().date() - timedelta(days=400)
+    make_event(name="Old Summit", starts_on=past)
+    assert "Old Summit" not in client.get("/").get_data(as_text=True)
+
+
+def test_event_page_shows_when_where_tiers_and_agenda(client, make_event):
+    event = make_event()
+    html = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert event.name in html and "Yakima Convention Center" in html
+    assert "SRO (commissioned law enforcement officer)" in html and "Free" in html
+    assert "$50" in html
+    for item in event.curriculum.items:
+        assert item.topic.title in html.replace("&amp;", "&")
+
+
+def test_unknown_event_is_a_404_page_in_the_site_look(client):
+    response = client.get("/events/no-such-summit")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html and "S5 Summit" in html
+
+
+def test_server_error_page_is_friendly(make_app):
+    app = make_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong" in html and "kaboom" not in html
+
+
+def test_api_clients_get_json_errors(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
+
+
+def test_every_asset_is_served_by_this_app(client, make_event):
+    make_event()
+    html = client.get("/").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:css|js|svg))"', html)
+    assert assets, "the page links its stylesheets"
+    for url in assets:
+        assert url.startswith("/"), url
+        assert client.get(url).status_code == 200, url
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
