@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_templating(app)
     register_cli(app)
+    register_mail(app)
     return app
 
 
@@ -48,13 +49,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from summit.admin.views import bp as admin_bp
+    from summit.api.views import bp as api_bp
     from summit.auth.views import bp as auth_bp
+    from summit.checkin.views import bp as checkin_bp
+    from summit.payments.views import bp as payments_bp
+    from summit.portal.views import bp as portal_bp
     from summit.public.views import bp as public_bp
+    from summit.registration.views import bp as registration_bp
     from summit.staff.views import bp as staff_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(staff_bp)
+    for blueprint in (
+        public_bp,
+        registration_bp,
+        portal_bp,
+        payments_bp,
+        auth_bp,
+        staff_bp,
+        admin_bp,
+        checkin_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_security(app: Flask) -> None:
@@ -79,3 +95,9 @@ def register_cli(app: Flask) -> None:
     from summit.cli import init_cli
 
     init_cli(app)
+
+
+def register_mail(app: Flask) -> None:
+    from summit.mail import init_mail
+
+    init_mail(app)

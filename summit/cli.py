@@ -18,7 +18,17 @@ from summit.extensions import db
 
 
 def init_cli(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_staff_command, demo_command):
+    from summit.api.cli import create_api_token_command
+    from summit.registration.cli import expire_offers_command
+
+    for command in (
+        init_db_command,
+        seed_demo_command,
+        create_staff_command,
+        demo_command,
+        expire_offers_command,
+        create_api_token_command,
+    ):
         app.cli.add_command(command)
 
 

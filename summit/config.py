@@ -48,8 +48,21 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute"
+    OFFER_HOLD_HOURS = 48
+    PORTAL_LINK_MAX_AGE = 30 * 24 * 3600
+    PORTAL_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
 
     BOOTSTRAP_SERVE_LOCAL = True
+
+    # Card payments are on when both Stripe keys are set (docs/payments.md).
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None
+    STRIPE_TIMEOUT = 20
+    STRIPE_MAX_NETWORK_RETRIES = 2
+    STRIPE_WEBHOOK_TOLERANCE = 300
+    INVOICE_NUMBER_PREFIX = "S5"
+    INVOICE_PAYMENT_INSTRUCTIONS: str | None = None
 
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

@@ -4,7 +4,9 @@ from werkzeug.security import check_password_hash
 from summit.models import Event, StaffUser
 
 
-@pytest.mark.parametrize("command", ["init-db", "seed-demo", "create-staff", "demo"])
+@pytest.mark.parametrize(
+    "command", ["init-db", "seed-demo", "create-staff", "demo", "expire-offers"]
+)
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output

@@ -1,6 +1,7 @@
 """The domain model. Import models from here."""
 
 from summit.models.base import Base, db, utcnow
+from summit.models.certificate import Certificate
 from summit.models.curriculum import Curriculum, CurriculumTopic, Topic
 from summit.models.event import (
     CREDIT_MODES,
@@ -10,7 +11,7 @@ from summit.models.event import (
     Tier,
     TopicRequirement,
 )
-from summit.models.people import ROLE_TYPES, STAFF_ROLES, Person, StaffUser
+from summit.models.people import ROLE_TYPES, STAFF_ROLES, ApiToken, Person, StaffUser
 from summit.models.records import (
     CHECKIN_SOURCES,
     CHECKIN_STATUSES,
@@ -35,8 +36,10 @@ __all__ = [
     "SEAT_HOLDING_STATES",
     "STAFF_ROLES",
     "AgendaSession",
+    "ApiToken",
     "AuditLog",
     "Base",
+    "Certificate",
     "Checkin",
     "Curriculum",
     "CurriculumTopic",

@@ -40,6 +40,10 @@ class Event(db.Model):
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id"))
     default_required_minutes: Mapped[int] = mapped_column(default=60)
     credit_mode: Mapped[str] = mapped_column(String(20), default="full_session")
+    certificate_signer_name: Mapped[str] = mapped_column(String(200), default="")
+    certificate_signer_title: Mapped[str] = mapped_column(String(200), default="")
+    signature_path: Mapped[str] = mapped_column(String(300), default="")
+    logo_path: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -52,6 +52,7 @@ class Registration(db.Model):
     payment_method: Mapped[str | None] = mapped_column(String(20))
     offer_expires_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
+    certificate_withheld_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     confirmed_at: Mapped[datetime | None]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from summit.extensions import db
-from summit.models import Event, utcnow
+from summit.models import AgendaSession, Event, SessionTopic, utcnow
+from summit.registration.services import seats_left
 
 bp = Blueprint("public", __name__)
 
@@ -24,10 +26,26 @@ def home():
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = db.session.scalar(select(Event).where(Event.slug == slug, Event.is_published))
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug, Event.is_published)
+        .options(
+            selectinload(Event.tiers),
+            selectinload(Event.curriculum),
+            selectinload(Event.sessions)
+            .selectinload(AgendaSession.topics)
+            .selectinload(SessionTopic.topic),
+        )
+    )
     if event is None:
         abort(404)
-    return render_template("public/event.html", event=event, now=utcnow())
+    return render_template(
+        "public/event.html",
+        event=event,
+        status=event.registration_status(utcnow()),
+        seats_left=seats_left(event),
+        tier_seats={tier.id: seats_left(event, tier) for tier in event.tiers},
+    )
 
 
 @bp.get("/healthz")

@@ -1,0 +1,84 @@
+// The device camera as a scanner: the browser's own BarcodeDetector where it
+// can read QR codes, otherwise jsQR (an npm package served by this app).
+
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    if (window.jsQR) return resolve();
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error("The fallback QR decoder could not be loaded."));
+    document.head.append(script);
+  });
+}
+
+async function makeDecoder(jsqrUrl) {
+  if ("BarcodeDetector" in window) {
+    try {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (formats.includes("qr_code")) {
+        const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        return async (video) => (await detector.detect(video))[0]?.rawValue;
+      }
+    } catch {
+      // fall through to jsQR
+    }
+  }
+  if (!jsqrUrl) {
+    throw new Error("This browser cannot read QR codes and the fallback decoder is not installed.");
+  }
+  await loadScript(jsqrUrl);
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  return async (video) => {
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    if (!width || !height) return undefined;
+    canvas.width = width;
+    canvas.height = height;
+    context.drawImage(video, 0, 0, width, height);
+    const image = context.getImageData(0, 0, width, height);
+    return window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" })?.data;
+  };
+}
+
+export function cameraAvailable() {
+  return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+}
+
+// Starts the camera into `video` and calls onCode(text) for each new QR code seen
+// (the same code is ignored for 3 seconds). Returns a function that stops it.
+export async function startCamera(video, onCode, { jsqrUrl }) {
+  const decode = await makeDecoder(jsqrUrl);
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { facingMode: "environment" },
+    audio: false,
+  });
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  let stopped = false;
+  let last = { code: null, at: 0 };
+  const tick = async () => {
+    if (stopped) return;
+    if (video.readyState >= 2) {
+      try {
+        const code = await decode(video);
+        if (code && !(code === last.code && Date.now() - last.at < 3000)) {
+          last = { code, at: Date.now() };
+          onCode(code);
+        }
+      } catch {
+        // a frame that cannot be read: try the next one
+      }
+    }
+    setTimeout(tick, 150);
+  };
+  tick();
+  return () => {
+    stopped = true;
+    stream.getTracks().forEach((track) => track.stop());
+    video.srcObject = null;
+    video.hidden = true;
+  };
+}

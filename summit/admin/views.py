@@ -1,0 +1,247 @@
+"""Staff management of an event's registrations: list, search, filter, export, act.
+
+Admins and check-in staff may look; only admins may change anything. Every action
+is a POST form (CSRF) that calls one service, which audits and commits; the view
+then redirects (Post/Redirect/Get) or, on bad input, shows the page again with a
+4xx status and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import and_, or_, select
+from werkzeug.wrappers import Response
+
+from summit.admin import listing
+from summit.admin.forms import ActionForm, CancelForm, PaymentForm, ReasonRequiredForm
+from summit.admin.services import resend_state_email
+from summit.errors import render_error
+from summit.extensions import db
+from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration
+from summit.payments import services as payments
+from summit.registration import services as registrations
+from summit.registration.errors import RegistrationError
+from summit.security import staff_required
+
+bp = Blueprint("admin", __name__, url_prefix="/staff")
+
+PER_PAGE = 50
+MAX_QUERY_LENGTH = 200
+VIEW_ROLES = ("admin", "checkin")
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Lists of people's contact details must not sit in shared caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+@bp.get("/events/<slug>/registrations")
+@staff_required(*VIEW_ROLES)
+def registrations_list(slug: str):
+    """One event's registrations: search ``q``, filter ``state``, page, or ``format=csv``."""
+    event = db.first_or_404(select(Event).where(Event.slug == slug))
+    q = request.args.get("q", "").strip()
+    state = request.args.get("state", "").strip()
+    if state and state not in REGISTRATION_STATES:
+        return render_error(400, f"There is no registration state called {state[:40]!r}.")
+    if len(q) > MAX_QUERY_LENGTH:
+        return render_error(400, f"The search is too long ({MAX_QUERY_LENGTH} characters at most).")
+    statement = listing.search_registrations(event, q=q, state=state)
+    if request.args.get("format") == "csv":
+        return _csv_response(event, statement)
+    page = db.paginate(
+        statement, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "admin/registrations.html",
+        event=event,
+        page=page,
+        q=q,
+        state=state,
+        states=REGISTRATION_STATES,
+        counts=listing.state_counts(event),
+    )
+
+
+def _csv_response(event: Event, statement) -> Response:
+    rows = db.session.scalars(statement).unique().all()
+    body = listing.registrations_csv(rows, tz_name=event.timezone)
+    response = Response("\ufeff" + body, mimetype="text/csv")  # the BOM makes Excel read UTF-8
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{event.slug}-registrations.csv"'
+    )
+    return response
+
+
+# --- one registration -------------------------------------------------------------------
+
+
+@bp.get("/registrations/<int:registration_id>")
+@staff_required(*VIEW_ROLES)
+def registration_detail(registration_id: int):
+    return _detail_page(db.get_or_404(Registration, registration_id))
+
+
+def _action_forms(registration: Registration, **submitted: FlaskForm) -> dict[str, Any]:
+    """One form per action, each with its own prefix; a submitted one keeps its errors."""
+    forms: dict[str, Any] = {
+        "approve": ActionForm(prefix="approve", formdata=None),
+        "reject": ReasonRequiredForm(prefix="reject", formdata=None),
+        "pay": PaymentForm(prefix="pay", formdata=None),
+        "waive": ReasonRequiredForm(prefix="waive", formdata=None),
+        "cancel": CancelForm(prefix="cancel", formdata=None),
+        "resend": ActionForm(prefix="resend", formdata=None),
+    }
+    forms.update(submitted)
+    if "pay" not in submitted:
+        forms["pay"].prefill(registration.amount_due_cents)
+    return forms
+
+
+def _detail_page(registration: Registration, *, status: int = 200, **submitted: FlaskForm):
+    return render_template(
+        "admin/registration.html",
+        registration=registration,
+        event=registration.event,
+        person=registration.person,
+        summary=payments.payment_summary(registration),
+        invoice=payments.invoice_for(registration),
+        history=_history(registration),
+        forms=_action_forms(registration, **submitted),
+        open_form=next(iter(submitted), None),
+        can_change=current_user.role == "admin",
+    ), status
+
+
+def _history(registration: Registration) -> list[AuditLog]:
+    """Audit rows about the registration, its payments and its invoice, oldest first."""
+    invoice = payments.invoice_for(registration)
+    about = [and_(AuditLog.object_type == "registration", AuditLog.object_id == registration.id)]
+    payment_ids = [payment.id for payment in registration.payments]
+    if payment_ids:
+        about.append(and_(AuditLog.object_type == "payment", AuditLog.object_id.in_(payment_ids)))
+    if invoice is not None:
+        about.append(and_(AuditLog.object_type == "invoice", AuditLog.object_id == invoice.id))
+    return list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.event_id == registration.event_id, or_(*about))
+            .order_by(AuditLog.id)
+        )
+    )
+
+
+# --- actions (admin only) ---------------------------------------------------------------
+
+
+def _perform(
+    registration_id: int,
+    name: str,
+    form: FlaskForm,
+    run: Callable[[Registration, Any], object],
+    done: str,
+):
+    """Validate ``form``, run one service, then redirect; or show why not, with a 4xx."""
+    registration = db.get_or_404(Registration, registration_id)
+    if not form.validate_on_submit():
+        flash("Please correct the form below.", "danger")
+        return _detail_page(registration, status=400, **{name: form})
+    try:
+        run(registration, form)
+    except RegistrationError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _detail_page(db.get_or_404(Registration, registration_id), status=error.status_code)
+    flash(done, "success")
+    return redirect(url_for("admin.registration_detail", registration_id=registration_id))
+
+
+def _staff() -> Any:
+    return current_user._get_current_object()
+
+
+@bp.post("/registrations/<int:registration_id>/approve")
+@staff_required("admin")
+def approve(registration_id: int):
+    return _perform(
+        registration_id, "approve", ActionForm(prefix="approve"),
+        lambda registration, form: registrations.approve_registration(registration, actor=_staff()),
+        "Registration approved.",
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/reject")
+@staff_required("admin")
+def reject(registration_id: int):
+    return _perform(
+        registration_id, "reject", ReasonRequiredForm(prefix="reject"),
+        lambda registration, form: registrations.reject_registration(
+            registration, actor=_staff(), reason=form.reason.data
+        ),
+        "Registration rejected; the person has been emailed.",
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/payments")
+@staff_required("admin")
+def record_payment(registration_id: int):
+    """Mark paid, fully or in part: the amount decides which."""
+    return _perform(
+        registration_id, "pay", PaymentForm(prefix="pay"),
+        lambda registration, form: payments.record_payment(
+            registration, amount_cents=form.amount_cents, method=form.method.data,
+            reference=form.reference.data, note=form.note.data or "", actor=_staff(),
+        ),
+        "Payment recorded.",
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/waive")
+@staff_required("admin")
+def waive(registration_id: int):
+    return _perform(
+        registration_id, "waive", ReasonRequiredForm(prefix="waive"),
+        lambda registration, form: payments.waive_fee(
+            registration, reason=form.reason.data, actor=_staff()
+        ),
+        "Fee waived.",
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/cancel")
+@staff_required("admin")
+def cancel(registration_id: int):
+    return _perform(
+        registration_id, "cancel", CancelForm(prefix="cancel"),
+        lambda registration, form: registrations.cancel_registration(
+            registration, actor=_staff(), reason=form.reason.data or ""
+        ),
+        "Registration cancelled; the person has been emailed.",
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/resend")
+@staff_required("admin")
+def resend(registration_id: int):
+    return _perform(
+        registration_id, "resend", ActionForm(prefix="resend"),
+        lambda registration, form: resend_state_email(registration, actor=_staff()),
+        "Email queued again.",
+    )  # fmt: skip
+
+
+@bp.errorhandler(RegistrationError)
+def _registration_error(error: RegistrationError):
+    """A rule broken outside ``_perform`` still answers with its message, never a 500."""
+    db.session.rollback()
+    return render_error(error.status_code, error.message)

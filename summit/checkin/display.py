@@ -1,0 +1,32 @@
+"""How a scan answer reads to staff: one sentence, the same on the desk and in the API."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from summit.checkin.services import ScanResult
+
+TONES = {"ok": "success", "already_checked_in": "warning"}  # everything else is "danger"
+
+
+def scan_message(result: ScanResult, timezone: str) -> str:
+    """One line for staff: ``Checked in``, ``Already checked in at 07:42 by Kim``, …"""
+    out = result.checkin.direction == "out"
+    if result.status == "ok":
+        return "Checked out" if out else "Checked in"
+    if result.status == "already_checked_in":
+        first = result.first
+        verb = "Already checked out" if out else "Already checked in"
+        if first is None:
+            return verb
+        at = first.scanned_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+        by = f" by {first.staff_user.display_name}" if first.staff_user is not None else ""
+        return f"{verb} at {at}{by}"
+    if result.status == "not_confirmed":
+        return f"Not confirmed: {result.reason}"
+    return result.reason[:1].upper() + result.reason[1:]
+
+
+def scan_tone(status: str) -> str:
+    """The Bootstrap colour of an answer; the text always says the same without colour."""
+    return TONES.get(status, "danger")

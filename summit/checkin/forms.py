@@ -1,0 +1,49 @@
+"""Forms of the check-in pages: walk-in registration and API tokens."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from summit.models import Event
+from summit.registration.fields import normalise_email, normalise_phone
+
+
+class WalkInForm(FlaskForm):
+    """The few details needed to register someone standing at the desk."""
+
+    tier = SelectField("Registration type", validators=[DataRequired()])
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    agency = StringField("Agency or district", validators=[Optional(), Length(max=200)])
+    phone = TelField("Phone", validators=[Optional(), Length(max=40)])
+    submit = SubmitField("Register and check in")
+
+    def __init__(self, event: Event, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tier.choices = [
+            (tier.slug, f"{tier.name} ({tier.price_label})") for tier in event.tiers if tier.is_open
+        ]
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalise_email(field.data or "")
+        except ValueError as error:
+            raise ValidationError(
+                f"Enter an email address such as name@agency.org ({error})."
+            ) from None
+
+    def validate_phone(self, field) -> None:
+        try:
+            field.data = normalise_phone(field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ApiTokenForm(FlaskForm):
+    staff = SelectField("Acts as staff member", coerce=int, validators=[DataRequired()])
+    name = StringField("What it is for", validators=[Optional(), Length(max=120)],
+                       description="e.g. 'door scanner 1'")  # fmt: skip
+    submit = SubmitField("Create token")

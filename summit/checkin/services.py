@@ -1,0 +1,540 @@
+"""Check-in rules in one place: scans, undo, sessions, walk-ins, search and live counts.
+
+Every scan becomes one append-only ``Checkin`` row, failures included; an undo
+is an annulment of the row, never a delete. A client nonce makes a scan
+idempotent: the same nonce again returns the first answer, so a network drop
+mid-scan or an offline replay can never check someone in twice.
+
+"Already checked in" must be exact when two desks scan one ticket at the same
+moment, so a scan locks the registration before it looks for an earlier
+check-in: PostgreSQL ``SELECT … FOR UPDATE`` on the registration row, SQLite the
+write lock up front (``BEGIN IMMEDIATE``, waiting up to the 15 s busy timeout).
+Scanned input is only ever looked up as a ticket code, never as an internal id.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from summit import audit
+from summit.checkin.credit import Credit, credit_minutes, event_credit
+from summit.checkin.errors import (
+    InvalidScan,
+    NonceConflict,
+    NotAnnullable,
+    UnknownCheckin,
+    UnknownSession,
+)
+from summit.extensions import db
+from summit.models import (
+    CHECKIN_SOURCES,
+    AgendaSession,
+    Checkin,
+    Event,
+    Person,
+    Registration,
+    StaffUser,
+    utcnow,
+)
+from summit.registration.services import register_attendee
+
+__all__ = [
+    "Credit",
+    "ScanResult",
+    "annul_checkin",
+    "check_in",
+    "close_session",
+    "credit_minutes",
+    "departures",
+    "entries",
+    "event_credit",
+    "live_counts",
+    "normalise_code",
+    "reopen_session",
+    "search_registrations",
+    "walk_in",
+]
+
+CODE_LIMIT = 80  # what is stored of a scanned code; ticket codes are 32 characters
+NONCE_LIMIT = 64  # leaves room for the ":entry" suffix of a derived entry row
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+REPLAY_TOLERANCE = timedelta(seconds=60)
+LOCK_ATTEMPTS = 3
+NOT_CONFIRMED_REASONS = {
+    "pending_approval": "waiting for staff approval",
+    "awaiting_payment": "awaiting payment",
+    "waitlisted": "on the waitlist",
+    "offered": "waitlist offer not accepted yet",
+}
+_CODE_NOISE = re.compile(r"[\s\-‐‑‒–—]+")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The answer to one scan, and the row that records it.
+
+    ``registration`` is None unless the code belongs to this event: a ticket of
+    another event says ``wrong_event`` and nothing about its holder.
+    ``first`` is the earlier successful check-in behind an ``already`` answer.
+    ``replayed`` is true when the answer comes from an earlier scan with this nonce.
+    """
+
+    status: str
+    checkin: Checkin
+    registration: Registration | None
+    first: Checkin | None = None
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def checked_in_at(self) -> datetime | None:
+        if self.first is not None:
+            return self.first.scanned_at
+        return self.checkin.scanned_at if self.ok else None
+
+    @property
+    def reason(self) -> str:
+        """Why a scan was refused, in the words shown to staff ('' when it was not)."""
+        if self.status == "not_confirmed" and self.registration is not None:
+            state = self.registration.state
+            return NOT_CONFIRMED_REASONS.get(state, state.replace("_", " "))
+        return {
+            "cancelled": "registration cancelled",
+            "unknown_code": "unknown code",
+            "wrong_event": "ticket for another event",
+            "session_closed": "session closed",
+        }.get(self.status, "")
+
+
+def normalise_code(raw: str | None) -> str:
+    """What a scanner or a person typed, as a ticket code: no spaces or dashes, upper case."""
+    return _CODE_NOISE.sub("", (raw or "")[: CODE_LIMIT * 4]).upper()
+
+
+def new_nonce() -> str:
+    return "srv-" + secrets.token_hex(12)
+
+
+def check_in(
+    event_id: int,
+    code: str | None,
+    *,
+    staff: StaffUser | None,
+    source: str,
+    session_id: int | None = None,
+    nonce: str | None = None,
+    scanned_at: datetime | None = None,
+    direction: str = "in",
+    now: datetime | None = None,
+) -> ScanResult:
+    """Record one scan of ``code`` at event ``event_id`` (or into one of its sessions).
+
+    Answers ``ok``, ``already_checked_in``, ``unknown_code``, ``cancelled``,
+    ``not_confirmed``, ``wrong_event`` or ``session_closed``. A session check-in
+    also records event entry when it is missing. ``scanned_at`` older than a
+    minute is an offline scan replayed later: kept as given, flagged, source
+    ``offline``. Commits once.
+    """
+    _validate(source, direction, session_id, nonce)
+    now = now or utcnow()
+    scanned_at, is_replay = _scan_time(scanned_at, now)
+    if is_replay:
+        source = "offline"
+    code = normalise_code(code)[:CODE_LIMIT]
+    nonce = nonce or new_nonce()
+    staff_id = staff.id if staff is not None else None
+    if session_id is not None:
+        _session_of(event_id, session_id)
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            return _check_in_once(
+                event_id, code, staff_id=staff_id, source=source, session_id=session_id,
+                nonce=nonce, scanned_at=scanned_at, direction=direction, now=now,
+                is_replay=is_replay,
+            )  # fmt: skip
+        except IntegrityError:
+            db.session.rollback()
+            earlier = _by_nonce(nonce)
+            if earlier is None:
+                raise
+            return _answer_again(earlier, event_id)
+        except OperationalError as error:
+            db.session.rollback()
+            if attempt == LOCK_ATTEMPTS or "locked" not in str(error.orig).lower():
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _check_in_once(
+    event_id: int,
+    code: str,
+    *,
+    staff_id: int | None,
+    source: str,
+    session_id: int | None,
+    nonce: str,
+    scanned_at: datetime,
+    direction: str,
+    now: datetime,
+    is_replay: bool,
+) -> ScanResult:
+    _begin_write()
+    earlier = _by_nonce(nonce)
+    if earlier is not None:
+        return _answer_again(earlier, event_id)
+    registration = _registration_for(code)
+    agenda = db.session.get(AgendaSession, session_id) if session_id is not None else None
+    status, first = _decide(event_id, registration, agenda, direction, scanned_at)
+    own = registration if registration is not None and registration.event_id == event_id else None
+    row = Checkin(
+        event_id=event_id,
+        registration_id=own.id if own else None,
+        session_id=session_id,
+        direction=direction,
+        status=status,
+        scanned_code=code,
+        source=source,
+        nonce=nonce,
+        scanned_at=scanned_at,
+        recorded_at=now,
+        is_replay=is_replay,
+        staff_user_id=staff_id,
+    )
+    db.session.add(row)
+    entering = status == "ok" and own is not None and session_id is not None and direction == "in"
+    if entering and _first_ok(own.id, None, "in") is None:
+        entry = Checkin(
+            event_id=event_id, registration_id=own.id, session_id=None, direction="in",
+            status="ok", scanned_code=code, source=source, nonce=f"{nonce}:entry",
+            scanned_at=scanned_at, recorded_at=now, is_replay=is_replay, staff_user_id=staff_id,
+        )  # fmt: skip
+        db.session.add(entry)
+    db.session.commit()
+    return ScanResult(status, row, own, first)
+
+
+def _decide(
+    event_id: int,
+    registration: Registration | None,
+    agenda: AgendaSession | None,
+    direction: str,
+    scanned_at: datetime,
+) -> tuple[str, Checkin | None]:
+    if registration is None:
+        return "unknown_code", None
+    if registration.event_id != event_id:
+        return "wrong_event", None
+    if agenda is not None and agenda.closed_at is not None and scanned_at >= agenda.closed_at:
+        return "session_closed", None
+    if registration.state == "cancelled":
+        return "cancelled", None
+    if registration.state != "confirmed":
+        return "not_confirmed", None
+    first = _first_ok(registration.id, agenda.id if agenda else None, direction)
+    if first is not None:
+        return "already_checked_in", first
+    return "ok", None
+
+
+def _validate(source: str, direction: str, session_id: int | None, nonce: str | None) -> None:
+    if source not in CHECKIN_SOURCES:
+        raise InvalidScan(f"source must be one of: {', '.join(CHECKIN_SOURCES)}")
+    if direction not in ("in", "out"):
+        raise InvalidScan("direction must be 'in' or 'out'")
+    if direction == "out" and session_id is None:
+        raise InvalidScan("check-out is per session: choose a session")
+    if nonce is not None and not NONCE_PATTERN.fullmatch(nonce):
+        raise InvalidScan(
+            f"nonce must be 1 to {NONCE_LIMIT} characters: letters, digits, '.', '_', '~', '-'"
+        )
+
+
+def _scan_time(scanned_at: datetime | None, now: datetime) -> tuple[datetime, bool]:
+    """When the scan happened, and whether it is an offline scan replayed later.
+
+    A clock running ahead cannot move a scan into the future: it is recorded now.
+    """
+    if scanned_at is None:
+        return now, False
+    if scanned_at.tzinfo is None:
+        raise InvalidScan("scanned_at needs a time zone (e.g. 2027-06-15T07:42:00Z)")
+    if scanned_at > now + REPLAY_TOLERANCE:
+        return now, False
+    return scanned_at, scanned_at < now - REPLAY_TOLERANCE
+
+
+def _begin_write() -> None:
+    """Start the transaction that writes the scan, holding SQLite's write lock from the start."""
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("a check-in must run before any pending change")
+        session.commit()  # nothing pending: only ends the read snapshot
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _registration_for(code: str) -> Registration | None:
+    """The registration holding ``code``, locked until commit (PostgreSQL row lock)."""
+    if not code or len(code) > Registration.ticket_code.type.length:
+        return None
+    statement = select(Registration).where(Registration.ticket_code == code)
+    if db.session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    return db.session.scalar(statement.execution_options(populate_existing=True))
+
+
+def _first_ok(registration_id: int, session_id: int | None, direction: str) -> Checkin | None:
+    session_match = (
+        Checkin.session_id.is_(None) if session_id is None else Checkin.session_id == session_id
+    )
+    return db.session.scalar(
+        select(Checkin)
+        .where(
+            Checkin.registration_id == registration_id,
+            session_match,
+            Checkin.direction == direction,
+            Checkin.status == "ok",
+            Checkin.annulled_at.is_(None),
+        )
+        .order_by(Checkin.scanned_at, Checkin.id)
+        .limit(1)
+    )
+
+
+def _by_nonce(nonce: str) -> Checkin | None:
+    return db.session.scalar(select(Checkin).where(Checkin.nonce == nonce))
+
+
+def _answer_again(earlier: Checkin, event_id: int) -> ScanResult:
+    """The first answer given to this nonce (a client retrying or replaying a scan)."""
+    if earlier.event_id != event_id:
+        db.session.rollback()
+        raise NonceConflict("This nonce was already used for another event's scan.")
+    first = None
+    if earlier.status == "already_checked_in" and earlier.registration_id is not None:
+        first = _first_ok(earlier.registration_id, earlier.session_id, earlier.direction)
+    registration = earlier.registration
+    db.session.commit()
+    return ScanResult(earlier.status, earlier, registration, first, replayed=True)
+
+
+def _session_of(event_id: int, session_id: int) -> AgendaSession:
+    agenda = db.session.get(AgendaSession, session_id)
+    if agenda is None or agenda.event_id != event_id:
+        raise UnknownSession("There is no such session in this event.")
+    return agenda
+
+
+def find_checkin(event_id: int, key: str | int) -> Checkin | None:
+    """A check-in of this event by its nonce (text) or id (number)."""
+    column = Checkin.id if isinstance(key, int) else Checkin.nonce
+    return db.session.scalar(select(Checkin).where(column == key, Checkin.event_id == event_id))
+
+
+def annul_checkin(
+    event_id: int, key: str | int, *, staff: StaffUser | None, now: datetime | None = None
+) -> Checkin:
+    """Undo a successful check-in (by nonce or id) and the event entry that scan created.
+
+    The rows stay, stamped as annulled by ``staff``; annulling twice changes nothing.
+    """
+    now = now or utcnow()
+    staff_id = staff.id if staff is not None else None
+    _begin_write()
+    row = find_checkin(event_id, key)
+    if row is None:
+        db.session.rollback()
+        raise UnknownCheckin("There is no such check-in in this event.")
+    if row.status != "ok":
+        db.session.rollback()
+        raise NotAnnullable("Only a successful check-in can be undone: this scan changed nothing.")
+    rows = [row]
+    if row.nonce and not row.nonce.endswith(":entry"):
+        entry = find_checkin(event_id, f"{row.nonce}:entry")
+        if entry is not None:
+            rows.append(entry)
+    changed = [item for item in rows if item.annulled_at is None]
+    for item in changed:
+        item.annulled_at = now
+        item.annulled_by_id = staff_id
+    if changed:
+        audit.record("checkin.annul", row, before={"status": row.status},
+                     after={"annulled": [item.nonce for item in changed]},
+                     actor=staff or "api")  # fmt: skip
+    db.session.commit()
+    return row
+
+
+def close_session(
+    event_id: int, session_id: int, *, staff: StaffUser | None, now: datetime | None = None
+) -> AgendaSession:
+    """Stop taking scans into a session; later scans answer ``session_closed``."""
+    agenda = _session_of(event_id, session_id)
+    if agenda.closed_at is None:
+        agenda.closed_at = now or utcnow()
+        audit.record("session.close", agenda, after={"closed_at": agenda.closed_at.isoformat()},
+                     actor=staff)  # fmt: skip
+    db.session.commit()
+    return agenda
+
+
+def reopen_session(event_id: int, session_id: int, *, staff: StaffUser | None) -> AgendaSession:
+    agenda = _session_of(event_id, session_id)
+    if agenda.closed_at is not None:
+        audit.record("session.reopen", agenda, before={"closed_at": agenda.closed_at.isoformat()},
+                     actor=staff)  # fmt: skip
+        agenda.closed_at = None
+    db.session.commit()
+    return agenda
+
+
+def walk_in(
+    event_id: int,
+    *,
+    tier_slug: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    staff: StaffUser,
+    agency: str = "",
+    phone: str = "",
+    job_title: str = "",
+    nonce: str | None = None,
+) -> ScanResult:
+    """Register someone at the desk with the normal registration rules, then check them in.
+
+    A fee tier leaves the person awaiting payment, so the scan answers
+    ``not_confirmed`` until staff record the payment; someone already registered
+    keeps their registration and is simply checked in.
+    """
+    result = register_attendee(
+        event_id, tier_slug=tier_slug, email=email, first_name=first_name,
+        last_name=last_name, agency=agency, phone=phone, job_title=job_title, actor=staff,
+    )  # fmt: skip
+    code = result.registration.ticket_code
+    return check_in(event_id, code, staff=staff, source="walk_in", nonce=nonce)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matching(statement, query: str):
+    """``statement`` (joined to Person) narrowed to people matching every word of ``query``."""
+    for word in query.lower().split()[:5]:
+        pattern = f"%{_escape_like(word[:100])}%"
+        statement = statement.where(
+            or_(*(func.lower(column).like(pattern, escape="\\") for column in (
+                Person.first_name, Person.last_name, Person.email, Person.agency)))
+        )  # fmt: skip
+    return statement
+
+
+def search_registrations(event_id: int, query: str, *, limit: int = 20) -> list[Registration]:
+    """Registrations of this event whose name, email or agency contain every word typed."""
+    if not query.split():
+        return []
+    statement = (
+        select(Registration)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Registration.event_id == event_id)
+    )
+    statement = (
+        matching(statement, query)
+        .order_by(
+            (Registration.state == "cancelled"),
+            Person.last_name,
+            Person.first_name,
+            Registration.id,
+        )
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def entries(
+    event_id: int, registration_ids: list[int], session_id: int | None = None, direction: str = "in"
+) -> dict[int, Checkin]:
+    """The first successful check-in (event entry, or into ``session_id``) per registration."""
+    if not registration_ids:
+        return {}
+    session_match = (
+        Checkin.session_id.is_(None) if session_id is None else Checkin.session_id == session_id
+    )
+    rows = db.session.scalars(
+        select(Checkin)
+        .where(
+            Checkin.event_id == event_id,
+            Checkin.registration_id.in_(registration_ids),
+            session_match,
+            Checkin.direction == direction,
+            Checkin.status == "ok",
+            Checkin.annulled_at.is_(None),
+        )
+        .order_by(Checkin.scanned_at.desc(), Checkin.id.desc())
+    )
+    return {row.registration_id: row for row in rows}
+
+
+def departures(event_id: int, registration_ids: list[int], session_id: int) -> dict[int, Checkin]:
+    """The first check-out from ``session_id`` per registration."""
+    return entries(event_id, registration_ids, session_id, direction="out")
+
+
+def live_counts(event_id: int) -> dict[str, Any]:
+    """Checked in against confirmed, and the people in each session: the live dashboard."""
+    confirmed = db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event_id, Registration.state == "confirmed"
+        )
+    )
+    counted = and_(
+        Checkin.event_id == event_id,
+        Checkin.status == "ok",
+        Checkin.direction == "in",
+        Checkin.annulled_at.is_(None),
+    )
+    per_session = dict(
+        db.session.execute(
+            select(Checkin.session_id, func.count(func.distinct(Checkin.registration_id)))
+            .where(counted)
+            .group_by(Checkin.session_id)
+        ).all()
+    )
+    sessions = db.session.scalars(
+        select(AgendaSession)
+        .where(AgendaSession.event_id == event_id)
+        .order_by(AgendaSession.starts_at, AgendaSession.id)
+    )
+    return {
+        "checked_in": per_session.get(None, 0),
+        "confirmed": confirmed or 0,
+        "sessions": [
+            {
+                "id": agenda.id,
+                "title": agenda.title,
+                "room": agenda.room,
+                "count": per_session.get(agenda.id, 0),
+                "closed": agenda.closed_at is not None,
+            }
+            for agenda in sessions
+        ],
+    }
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.slug == slug))

@@ -1,0 +1,117 @@
+"""HTML to PDF with WeasyPrint, locked down: the only module that imports WeasyPrint.
+
+A PDF is printed from a Jinja template with the app's own environment (so
+autoescaping, filters and the organisation's name work as in pages) and one shared
+stylesheet. WeasyPrint would happily fetch ``file:`` and ``http:`` URLs found in
+the HTML; a ticket or invoice must never read the server's files or call out to the
+network because of what someone typed into a form, so every URL goes through
+:class:`LockedURLFetcher`, which serves only the app's static folder and ``data:``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, render_template
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+STATIC_SCHEME = "summit-static:"
+BASE_CSS = "documents/base.css"
+
+
+class DocumentError(Exception):
+    """A document could not be printed (a template asked for a forbidden resource)."""
+
+
+class RefusedURL(ValueError):
+    """The fetcher will not open this URL: not a static asset and not ``data:``."""
+
+
+class LockedURLFetcher(URLFetcher):
+    """Serves ``summit-static:<path>`` from one folder and ``data:`` URIs; refuses the rest.
+
+    ``fail_on_errors`` makes a refusal stop the rendering instead of printing a
+    document with a silent hole in it, so a template bug shows up in tests.
+    """
+
+    def __init__(self, static_folder: str | Path) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
+        self.static_folder = Path(static_folder).resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(STATIC_SCHEME):
+            return self._static(url)
+        if url.lower().startswith("data:"):
+            return super().fetch(url, headers)
+        raise RefusedURL(f"documents may not fetch {url[:80]!r}")
+
+    def static_path(self, url: str) -> Path:
+        """The file a ``summit-static:`` URL names, refusing anything outside the folder."""
+        relative = url[len(STATIC_SCHEME) :].split("?", 1)[0].split("#", 1)[0].lstrip("/")
+        path = (self.static_folder / relative).resolve()
+        if not path.is_relative_to(self.static_folder) or not path.is_file():
+            raise RefusedURL(f"no static asset {relative!r}")
+        return path
+
+    def _static(self, url: str) -> URLFetcherResponse:
+        path = self.static_path(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+def static_asset(path: str) -> str:
+    """The URL a document template uses for a file in ``static/``: ``summit-static:<path>``."""
+    return STATIC_SCHEME + path.lstrip("/")
+
+
+@lru_cache(maxsize=1)
+def font_config() -> FontConfiguration:
+    """One Fontconfig set-up per process: building it scans the system fonts (slow)."""
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=4)
+def base_stylesheet(static_folder: str) -> CSS:
+    """The shared document CSS, parsed once per process (fonts are system families)."""
+    fetcher = LockedURLFetcher(static_folder)
+    return CSS(url=static_asset(BASE_CSS), url_fetcher=fetcher, font_config=font_config())
+
+
+def render_pdf(
+    template_name: str,
+    context: dict,
+    *,
+    title: str,
+    subject: str = "",
+    author: str | None = None,
+) -> bytes:
+    """Print ``templates/<template_name>`` to PDF bytes with the shared stylesheet.
+
+    ``title``, ``subject`` and ``author`` (default: the organisation) become the PDF's
+    metadata, which screen readers and file managers show. Needs an app context.
+    """
+    static_folder = str(current_app.static_folder)
+    author = author or current_app.config["ORGANISATION_NAME"]
+    html = render_template(
+        template_name,
+        **context,
+        pdf_title=title,
+        pdf_subject=subject,
+        pdf_author=author,
+        static_asset=static_asset,
+    )
+    fetcher = LockedURLFetcher(static_folder)
+    try:
+        document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+            stylesheets=[base_stylesheet(static_folder)], font_config=font_config()
+        )
+    except FatalURLFetchingError as error:
+        raise DocumentError(f"{template_name}: {error}") from error.__cause__
+    document.metadata.title = title
+    document.metadata.description = subject or None
+    document.metadata.authors = [author]
+    return document.write_pdf()

@@ -1,0 +1,188 @@
+"""What an email says: the template context, the QR ticket and the calendar file.
+
+Everything here runs at queue time, so the outbox row holds the finished message
+and delivery never needs the database state that caused it.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from io import BytesIO
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import current_app
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from summit.models import Event, Person, Registration, utcnow
+from summit.portal.tokens import portal_url
+from summit.urls import absolute_url
+
+QR_CID = "ticket-qr"
+
+STATE_LABELS = {
+    "pending_approval": "waiting for staff approval",
+    "awaiting_payment": "waiting for payment",
+    "confirmed": "confirmed",
+    "waitlisted": "on the waitlist",
+    "offered": "offered a seat",
+    "cancelled": "cancelled",
+}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by an email; ``inline_cid`` makes it an image the HTML shows.
+
+    Stored base64 in the outbox row's JSON so the message is complete at queue time.
+    """
+
+    filename: str
+    content_type: str
+    data: bytes
+    inline_cid: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "data": base64.b64encode(self.data).decode("ascii"),
+            "inline_cid": self.inline_cid,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Attachment:
+        return cls(
+            filename=value["filename"],
+            content_type=value["content_type"],
+            data=base64.b64decode(value["data"]),
+            inline_cid=value.get("inline_cid"),
+        )
+
+
+def mail_domain() -> str:
+    """The domain that names this install in Message-IDs and calendar UIDs."""
+    _, address = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
+    if "@" in address:
+        return address.rsplit("@", 1)[1].lower()
+    host = urlsplit(current_app.config.get("PUBLIC_URL") or "").hostname
+    return host or "summit.localhost"
+
+
+def money(cents: int) -> str:
+    """``$50`` or ``$50.25``: how the event pages show prices."""
+    dollars, rest = divmod(cents, 100)
+    return f"${dollars:,}" + (f".{rest:02d}" if rest else "")
+
+
+def local_datetime(value: datetime | None, timezone: str) -> str:
+    """A UTC timestamp as people in the event's time zone read it."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(timezone))
+    return local.strftime("%A, %B %-d, %Y at %-I:%M %p %Z")
+
+
+def organisation_context() -> dict[str, str]:
+    config = current_app.config
+    return {
+        "org_name": config["ORGANISATION_NAME"],
+        "org_unit": config["ORGANISATION_UNIT"],
+        "org_address": config["ORGANISATION_ADDRESS"],
+        "org_email": config["ORGANISATION_EMAIL"],
+        "org_phone": config["ORGANISATION_PHONE"],
+    }
+
+
+def person_context(person: Person) -> dict[str, Any]:
+    return {"person": person, "portal_link": portal_url(person), **organisation_context()}
+
+
+def registration_context(registration: Registration) -> dict[str, Any]:
+    """What every registration email may show: who, which event, which tier, the links."""
+    event = registration.event
+    return {
+        **person_context(registration.person),
+        "registration": registration,
+        "event": event,
+        "tier": registration.tier,
+        "event_link": absolute_url("public.event", slug=event.slug),
+        "state_label": STATE_LABELS.get(registration.state, registration.state),
+        "amount_due": money(registration.amount_due_cents),
+        "amount_paid": money(sum(p.amount_cents for p in registration.payments)),
+        "offer_expires": local_datetime(registration.offer_expires_at, event.timezone),
+        "qr_cid": QR_CID,
+    }
+
+
+def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render ``mail/<kind>.txt`` and ``.html``; the text template sets ``subject``.
+
+    One template pair per kind keeps the words editable without touching code;
+    the subject lives beside the body it summarises.
+    """
+    env = current_app.jinja_env
+    full = dict(context)
+    current_app.update_template_context(full)
+    text_module = env.get_template(f"mail/{kind}.txt").make_module(full)
+    subject = " ".join(str(getattr(text_module, "subject", "")).split())
+    if not subject:
+        raise LookupError(f"mail/{kind}.txt sets no subject")
+    text = _tidy_text(str(text_module))
+    html = env.get_template(f"mail/{kind}.html").render({**full, "subject": subject})
+    return subject, text, html
+
+
+def _tidy_text(text: str) -> str:
+    """Collapse the blank lines Jinja tags leave behind, so the text reads cleanly."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def qr_ticket(ticket_code: str) -> Attachment:
+    """The ticket as a QR PNG holding the ticket code alone: short codes scan best.
+
+    ``make_qr`` (never a Micro QR, which phone cameras cannot read) with medium
+    error correction survives a cracked phone screen or a creased printout.
+    """
+    qr = segno.make_qr(ticket_code, error="m", boost_error=False)
+    buffer = BytesIO()
+    qr.save(buffer, kind="png", scale=8, border=4)
+    return Attachment("ticket.png", "image/png", buffer.getvalue(), inline_cid=QR_CID)
+
+
+def calendar_file(registration: Registration, *, now: datetime | None = None) -> Attachment:
+    """An .ics with one all-day VEVENT over the event's days.
+
+    Event dates are calendar dates in the event's time zone, so all-day ``DATE``
+    values are exact in every calendar; the UID is stable per registration so a
+    second invitation (the reminder) updates the same calendar entry.
+    """
+    event = registration.event
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{current_app.config['ORGANISATION_NAME']}//S5 Summit//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-timezone", event.timezone)
+    entry = CalendarEvent()
+    entry.add("uid", f"registration-{registration.id}@{mail_domain()}")
+    entry.add("dtstamp", now or utcnow())
+    entry.add("summary", event.name)
+    entry.add("dtstart", event.starts_on)
+    entry.add("dtend", event.ends_on + timedelta(days=1))
+    entry.add("location", _location(event))
+    entry.add("url", absolute_url("public.event", slug=event.slug))
+    entry.add("description", f"Your ticket code: {registration.ticket_code}")
+    calendar.add_component(entry)
+    return Attachment("s5-summit.ics", "text/calendar", calendar.to_ical())
+
+
+def _location(event: Event) -> str:
+    return ", ".join(part for part in (event.venue_name, event.venue_address) if part)

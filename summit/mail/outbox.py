@@ -1,0 +1,481 @@
+"""The outbox: messages are rows written with the change that causes them.
+
+Queueing only adds a row to the caller's transaction, so a registration and its
+email commit (or roll back) together. Delivery happens after commit, from
+``flask --app summit send-mail`` or opportunistically after a request: rows are
+claimed (``sending``) and committed *before* SMTP is contacted, so two workers
+never send one row; failures go back to ``pending`` with exponential back-off.
+
+While a row is ``sending`` its ``next_attempt_at`` is a lease: a worker that dies
+mid-send leaves the row to be claimed again once the lease runs out.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+from typing import Any
+
+from flask import current_app, g, has_app_context
+from flask_mail import BadHeaderError, Connection, Message
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
+
+from summit.extensions import db
+from summit.mail.content import (
+    Attachment,
+    calendar_file,
+    mail_domain,
+    person_context,
+    qr_ticket,
+    registration_context,
+    render,
+)
+from summit.models import OutboxMessage, Person, Registration, utcnow
+
+REGISTRATION_KINDS = (
+    "confirmed",
+    "pending_approval",
+    "awaiting_payment",
+    "waitlisted",
+    "offered",
+    "payment_received",
+    "cancelled",
+    "rejected",
+    "reminder",
+    "already_registered",
+    "invoice",
+)
+PERSON_KINDS = ("portal_link",)
+# Kinds that carry the QR ticket and the calendar file.
+TICKET_KINDS = frozenset({"confirmed", "reminder"})
+# Stored in place of the ticket files; ``expand_attachments`` draws them at send time.
+TICKET_MARKER = {"generate": "ticket"}
+
+# A ``sending`` row older than this belongs to a worker that crashed.
+SENDING_LEASE = timedelta(minutes=10)
+DUE_STATUSES = ("pending", "sending")
+
+
+# --- queueing ----------------------------------------------------------------
+
+
+def queue_registration_email(
+    registration: Registration,
+    kind: str,
+    *,
+    dedupe_key: str | None = None,
+    attachments: list[Attachment] | None = None,
+    context: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Add the ``kind`` email about ``registration`` to the current transaction.
+
+    Never commits: the calling service commits once, so the email exists exactly
+    when the change that caused it does. With a ``dedupe_key`` already used, the
+    existing row is returned and nothing new is queued.
+    """
+    if kind not in REGISTRATION_KINDS:
+        raise ValueError(f"unknown registration email kind {kind!r}")
+    duplicate = _existing(dedupe_key)
+    if duplicate is not None:
+        return duplicate
+    if registration.id is None:
+        db.session.flush()  # the calendar UID and the row's link need the id
+    files: list[Attachment | dict[str, str]] = list(attachments or [])
+    if _carries_ticket(kind, registration):
+        files.insert(0, TICKET_MARKER)
+    return queue_email(
+        kind,
+        registration.person.email,
+        {**registration_context(registration), **(context or {})},
+        registration=registration,
+        attachments=files,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _carries_ticket(kind: str, registration: Registration) -> bool:
+    """The ticket travels with every email that confirms a seat, payment included."""
+    if kind == "payment_received":
+        return registration.state == "confirmed"
+    return kind in TICKET_KINDS
+
+
+def queue_person_email(
+    person: Person,
+    kind: str,
+    *,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Queue an email about a person rather than one registration (the portal link)."""
+    if kind not in PERSON_KINDS:
+        raise ValueError(f"unknown person email kind {kind!r}")
+    duplicate = _existing(dedupe_key)
+    if duplicate is not None:
+        return duplicate
+    return queue_email(
+        kind, person.email, {**person_context(person), **(context or {})}, dedupe_key=dedupe_key
+    )
+
+
+def queue_email(
+    kind: str,
+    recipient: str,
+    context: dict[str, Any],
+    *,
+    registration: Registration | None = None,
+    attachments: Iterable[Attachment | dict[str, str]] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Render ``mail/<kind>`` now and add the finished message as a pending row.
+
+    Rendering at queue time means a later edit to the event or a template never
+    changes what an already-queued email says.
+    """
+    duplicate = _existing(dedupe_key)
+    if duplicate is not None:
+        return duplicate
+    subject, text, html = render(kind, context)
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+        attachments=[item if isinstance(item, dict) else item.to_json() for item in attachments],
+        dedupe_key=dedupe_key,
+        registration=registration,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+        last_error="",
+    )
+    message = _add(message)
+    if has_app_context():
+        g.summit_mail_queued = True
+    return message
+
+
+def _existing(dedupe_key: str | None) -> OutboxMessage | None:
+    if dedupe_key is None:
+        return None
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+def _add(message: OutboxMessage) -> OutboxMessage:
+    """Add the row; a keyed row goes in a savepoint so a concurrent twin loses quietly.
+
+    Two transactions may pass the duplicate check at once; the unique index then
+    rejects the second insert, and only the savepoint, not the caller's change,
+    is rolled back.
+    """
+    if message.dedupe_key is None:
+        db.session.add(message)
+        return message
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        winner = _existing(message.dedupe_key)
+        if winner is None:
+            raise
+        return winner
+    return message
+
+
+# --- delivery ----------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did, for the CLI and the logs."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, will retry {self.retrying}, gave up {self.failed}"
+
+
+def due_filter(now: datetime) -> ColumnElement[bool]:
+    """Rows to deliver: pending and due, or ``sending`` whose lease has run out."""
+    return (OutboxMessage.status.in_(DUE_STATUSES)) & (OutboxMessage.next_attempt_at <= now)
+
+
+def has_due(now: datetime | None = None) -> bool:
+    """One indexed lookup, so callers can skip delivery when there is nothing to do."""
+    now = now or utcnow()
+    return db.session.scalar(select(OutboxMessage.id).where(due_filter(now)).limit(1)) is not None
+
+
+def deliver_due(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
+    """Send up to ``limit`` due messages; each row ends ``sent``, ``pending`` or ``failed``.
+
+    Commits after the claim and after each message, so a crash mid-batch never
+    resends what was already accepted. Call it outside any unit of work.
+    """
+    now = now or utcnow()
+    report = DeliveryReport()
+    ids = claim_due(limit, now, report)
+    if not ids:
+        return report
+    with _Courier() as courier:
+        for message_id in ids:
+            row = db.session.get(OutboxMessage, message_id)
+            if row is None:
+                continue
+            try:
+                courier.send(build_message(row))
+            except Exception as error:  # any failure is recorded on the row, never raised
+                _record_failure(row, error, now, report)
+            else:
+                row.status = "sent"
+                row.sent_at = utcnow()
+                row.last_error = ""
+                report.sent += 1
+            db.session.commit()
+    return report
+
+
+def claim_due(limit: int, now: datetime, report: DeliveryReport | None = None) -> list[int]:
+    """Mark up to ``limit`` due rows ``sending`` and commit, returning their ids.
+
+    PostgreSQL skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``);
+    SQLite takes the write lock up front (``BEGIN IMMEDIATE``), so claims never
+    interleave there either. A crashed row already at the attempt limit is given
+    up instead of being tried once more.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_immediate": True})
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
+        .where(due_filter(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    max_attempts = _max_attempts()
+    crashed_out = [r.id for r in rows if r.status == "sending" and r.attempts >= max_attempts]
+    claimed = [r.id for r in rows if r.id not in crashed_out]
+    if crashed_out:
+        _update(crashed_out, status="failed", last_error="the sending worker stopped mid-send")
+        if report is not None:
+            report.failed += len(crashed_out)
+    if claimed:
+        _update(
+            claimed,
+            status="sending",
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=now + SENDING_LEASE,
+        )
+    db.session.commit()
+    return claimed
+
+
+def _update(ids: list[int], **values: Any) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _max_attempts() -> int:
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", 12))
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 minute after the first failure, doubling each time, at most 6 hours."""
+    base = float(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
+    cap = float(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def _record_failure(
+    row: OutboxMessage, error: Exception, now: datetime, report: DeliveryReport
+) -> None:
+    """Back to ``pending`` later, or ``failed`` when retrying cannot help."""
+    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    report.errors.append(f"#{row.id} to {row.recipient}: {row.last_error}")
+    if _is_permanent(error) or row.attempts >= _max_attempts():
+        row.status = "failed"
+        report.failed += 1
+        current_app.logger.error("mail #%s gave up: %s", row.id, row.last_error)
+    else:
+        row.status = "pending"
+        row.next_attempt_at = now + backoff(row.attempts)
+        report.retrying += 1
+        current_app.logger.warning("mail #%s will retry: %s", row.id, row.last_error)
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A malformed message or a mailbox the server says does not exist (5xx)."""
+    if isinstance(error, BadHeaderError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return False
+
+
+# --- building and sending ------------------------------------------------------
+
+
+class OutboxMail(Message):
+    """A Flask-Mail message built from an outbox row, with inline images done right.
+
+    Flask-Mail puts every attachment beside the text; an inline image belongs in a
+    ``multipart/related`` part with the HTML that refers to it (``cid:``), or
+    mail clients show it as a loose attachment. The Message-ID is derived from the
+    row, so in the rare case a crash makes a row go out twice, mail systems that
+    de-duplicate by Message-ID will show it once.
+    """
+
+    def __init__(self, row: OutboxMessage) -> None:
+        super().__init__(
+            subject=row.subject,
+            recipients=[row.recipient],
+            body=row.text_body,
+            html=row.html_body or None,
+            sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+        )
+        stamp = int(row.created_at.timestamp()) if row.created_at else 0
+        self.msgId = f"<summit.{row.id}.{stamp}@{mail_domain()}>"
+        self.files = list(expand_attachments(row))
+
+    def _message(self) -> EmailMessage:  # type: ignore[override]
+        msg = EmailMessage(policy=SMTP)
+        msg["Subject"] = self.subject
+        msg["From"] = str(self.sender)
+        msg["To"] = ", ".join(str(recipient) for recipient in self.recipients)
+        msg["Date"] = formatdate(self.date, usegmt=True)
+        msg["Message-ID"] = self.msgId
+        msg.set_content(self.body or "")
+        if self.html:
+            msg.add_alternative(self.html, subtype="html")
+            html_part = msg.get_payload()[-1]
+            for file in self.files:
+                if file.inline_cid:
+                    _attach(html_part.add_related, file, cid=f"<{file.inline_cid}>")
+        for file in self.files:
+            if not (file.inline_cid and self.html):
+                _attach(msg.add_attachment, file)
+        return msg
+
+
+def expand_attachments(row: OutboxMessage) -> Iterator[Attachment]:
+    """The row's files, drawing the QR ticket and calendar file where it asks for them.
+
+    The ticket is drawn when the message is sent, not when it is queued: the QR
+    encoder and PNG writer are pure Python and would add ~15 ms to every
+    registration request; the worker has the time.
+    """
+    for item in row.attachments or []:
+        if item == TICKET_MARKER and row.registration is not None:
+            yield qr_ticket(row.registration.ticket_code)
+            yield calendar_file(row.registration, now=row.created_at)
+        elif item != TICKET_MARKER:
+            yield Attachment.from_json(item)
+
+
+def _attach(add: Any, file: Attachment, cid: str | None = None) -> None:
+    maintype, subtype = file.content_type.split("/", 1)
+    extra: dict[str, Any] = {"filename": file.filename}
+    if cid:
+        extra.update(cid=cid, disposition="inline")
+    if maintype == "text":
+        add(file.data.decode("utf-8"), subtype=subtype, **extra)
+    else:
+        add(file.data, maintype=maintype, subtype=subtype, **extra)
+
+
+def build_message(row: OutboxMessage) -> OutboxMail:
+    return OutboxMail(row)
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so a hung server cannot hang us."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        state = self.mail
+        timeout = float(current_app.config.get("MAIL_TIMEOUT", 10))
+        factory = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = factory(state.server, state.port, timeout=timeout)
+        try:
+            if state.use_tls:
+                host.starttls()
+            if state.username and state.password:
+                host.login(state.username, state.password)
+        except Exception:
+            host.close()
+            raise
+        return host
+
+
+class _Courier:
+    """One SMTP connection for a batch, opened lazily and reopened after an error.
+
+    When the server cannot be reached at all, the rest of the batch fails at once
+    with the same error instead of waiting out one timeout per message.
+    """
+
+    def __init__(self) -> None:
+        self.connection: _TimeoutConnection | None = None
+        self.unreachable: Exception | None = None
+
+    def __enter__(self) -> _Courier:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def send(self, message: OutboxMail) -> None:
+        if self.unreachable is not None:
+            raise self.unreachable
+        if self.connection is None:
+            connection = _TimeoutConnection(current_app.extensions["mail"])
+            try:
+                self.connection = connection.__enter__()
+            except Exception as error:
+                self.unreachable = error
+                raise
+        try:
+            self.connection.send(message)
+        except Exception:
+            self._close()
+            raise
+
+    def _close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.host.close()
+
+
+__all__ = [
+    "PERSON_KINDS",
+    "REGISTRATION_KINDS",
+    "Attachment",
+    "DeliveryReport",
+    "claim_due",
+    "deliver_due",
+    "has_due",
+    "queue_email",
+    "queue_person_email",
+    "queue_registration_email",
+]

@@ -1,0 +1,69 @@
+"""Certificates: stored PDFs with a stable serial and an unguessable verification code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from summit.models.base import db, utcnow
+from summit.models.event import Event
+from summit.models.people import StaffUser
+from summit.models.registration import Registration
+
+
+class Certificate(db.Model):
+    """One issued version of a registration's certificate.
+
+    A re-issue adds a row with the same ``serial`` and the next ``version`` and
+    revokes the previous one, so a district holding an old printout learns it was
+    superseded. At most one unrevoked version per registration (database rule).
+    """
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('completion', 'attendance')", name="kind"),
+        UniqueConstraint("serial", "version"),
+        UniqueConstraint("event_id", "serial_number", "version"),
+        Index(
+            "uq_certificate_valid_per_registration",
+            "registration_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    serial_number: Mapped[int]
+    serial: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    file_path: Mapped[str] = mapped_column(String(300), default="")
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+
+    registration: Mapped[Registration] = relationship()
+    event: Mapped[Event] = relationship()
+    issued_by: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None

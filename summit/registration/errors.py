@@ -1,0 +1,29 @@
+"""Domain errors of registration. Each carries the message a person should read."""
+
+from __future__ import annotations
+
+
+class RegistrationError(Exception):
+    """A rule of registration said no; ``message`` says why, in plain words."""
+
+    status_code = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RegistrationClosed(RegistrationError):
+    pass
+
+
+class TierNotAvailable(RegistrationError):
+    pass
+
+
+class InvalidTransition(RegistrationError):
+    pass
+
+
+class OfferExpired(RegistrationError):
+    pass

@@ -1,0 +1,112 @@
+"""The registration form: short, forgiving about formatting, strict about content."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from summit.models import Event
+from summit.registration.fields import normalise_email, normalise_phone
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PREFILL_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "agency",
+    "job_title",
+    "tier",
+    "school_district",
+    "accommodations",
+)
+
+
+def plain_text(form, field) -> None:
+    """Refuse binary junk (NUL and other control characters) in any text field."""
+    if field.data and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("This field contains characters that are not allowed.")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class RegistrationForm(FlaskForm):
+    first_name = StringField(
+        "First name",
+        filters=[strip],
+        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Last name",
+        filters=[strip],
+        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254), plain_text],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    phone = TelField(
+        "Phone",
+        filters=[strip],
+        validators=[DataRequired("Enter a phone number."), Length(max=40), plain_text],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    agency = StringField(
+        "Agency or employer",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your agency or employer."),
+            Length(max=200),
+            plain_text,
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        "Job title",
+        filters=[strip],
+        validators=[DataRequired("Enter your job title."), Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    tier = RadioField("Registration type", validators=[DataRequired("Choose a registration type.")])
+    school_district = StringField(
+        "School district(s) served",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the school district(s) you serve."),
+            Length(max=300),
+            plain_text,
+        ],
+    )
+    accommodations = TextAreaField(
+        "Accessibility or dietary needs",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000), plain_text],
+    )
+    submit = SubmitField("Register")
+
+    def __init__(self, event: Event, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tier.choices = [
+            (tier.slug, f"{tier.name} — {tier.price_label}") for tier in event.tiers if tier.is_open
+        ]
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalise_email(field.data or "")
+        except ValueError as error:
+            raise ValidationError(f"Enter a valid email address. {error}") from None
+
+    def validate_phone(self, field) -> None:
+        try:
+            field.data = normalise_phone(field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None

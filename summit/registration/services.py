@@ -1,0 +1,359 @@
+"""Registration rules in one place: states, seats, the waitlist and its offers.
+
+Every function that changes seats first takes the event's lock (``lock_event``),
+so counting and writing happen as one step: no oversell under concurrency.
+Services commit once; views never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from summit import audit
+from summit.extensions import db
+from summit.mail import queue_registration_email
+from summit.models import SEAT_HOLDING_STATES, Event, Person, Registration, StaffUser, Tier, utcnow
+from summit.registration.errors import (
+    InvalidTransition,
+    OfferExpired,
+    RegistrationClosed,
+    TierNotAvailable,
+)
+from summit.registration.fields import new_ticket_code, normalise_email
+
+Actor = StaffUser | str
+
+# The only transitions a registration may make.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending_approval": frozenset({"awaiting_payment", "confirmed", "cancelled"}),
+    "awaiting_payment": frozenset({"confirmed", "cancelled"}),
+    "confirmed": frozenset({"cancelled"}),
+    "waitlisted": frozenset({"offered", "cancelled"}),
+    "offered": frozenset({"pending_approval", "awaiting_payment", "confirmed", "cancelled"}),
+    "cancelled": frozenset(),
+}
+# The email each arrival state sends, unless the caller names another.
+STATE_EMAILS = {
+    "pending_approval": "pending_approval",
+    "awaiting_payment": "awaiting_payment",
+    "confirmed": "confirmed",
+    "waitlisted": "waitlisted",
+    "offered": "offered",
+    "cancelled": "cancelled",
+}
+PERSON_FIELDS = ("first_name", "last_name", "phone", "agency", "job_title")
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    registration: Registration
+    created: bool
+
+
+def lock_event(event_id: int) -> Event:
+    """Serialise all seat-changing work on one event until the transaction ends.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the event row. SQLite: the write lock
+    up front (``BEGIN IMMEDIATE``); a read-only transaction already open is ended
+    first, because SQLite cannot safely upgrade a reader to a writer.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        if session.in_transaction():
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("lock_event must run before any pending change")
+            session.commit()  # nothing pending: only ends the read snapshot
+        session.connection(execution_options={"sqlite_immediate": True})
+        statement = select(Event).where(Event.id == event_id)
+    else:
+        statement = select(Event).where(Event.id == event_id).with_for_update()
+    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
+
+
+def seats_taken(event: Event, tier: Tier | None = None) -> int:
+    statement = select(func.count()).where(
+        Registration.event_id == event.id, Registration.state.in_(SEAT_HOLDING_STATES)
+    )
+    if tier is not None:
+        statement = statement.where(Registration.tier_id == tier.id)
+    return db.session.scalar(statement) or 0
+
+
+def seats_left(event: Event, tier: Tier | None = None) -> int | None:
+    """Seats still free for the event (and the tier, if given); None when unlimited."""
+    limits = []
+    if event.capacity is not None:
+        limits.append(event.capacity - seats_taken(event))
+    if tier is not None and tier.capacity is not None:
+        limits.append(tier.capacity - seats_taken(event, tier))
+    return max(min(limits), 0) if limits else None
+
+
+def register_attendee(
+    event_id: int,
+    *,
+    tier_slug: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str = "",
+    agency: str = "",
+    job_title: str = "",
+    school_district: str = "",
+    accommodations: str = "",
+    role_type: str | None = None,
+    actor: Actor = "attendee",
+    now: datetime | None = None,
+) -> RegistrationResult:
+    """Register a person, or return their existing active registration unchanged.
+
+    The state follows the rules: full → waitlisted; approval tier →
+    pending_approval; fee tier → awaiting_payment; otherwise confirmed.
+    """
+    now = now or utcnow()
+    event = lock_event(event_id)
+    expire_offers_for(event, now=now)
+    email = normalise_email(email)
+    person = db.session.scalar(select(Person).where(Person.email == email))
+    if person is not None:
+        existing = _active_registration(event, person)
+        if existing is not None:
+            queue_registration_email(existing, "already_registered")
+            db.session.commit()
+            return RegistrationResult(existing, created=False)
+    if event.registration_status(now) != "open":
+        raise RegistrationClosed(_closed_message(event, now))
+    tier = _open_tier(event, tier_slug)
+    details = dict(first_name=first_name, last_name=last_name, phone=phone, agency=agency,
+                   job_title=job_title)  # fmt: skip
+    if person is None:
+        person = Person(email=email, role_type=role_type or _role_type_for(tier), **details)
+        db.session.add(person)
+    else:
+        _apply_details(person, details)
+    registration = Registration(
+        event=event,
+        person=person,
+        tier=tier,
+        state=_arrival_state(event, tier),
+        ticket_code=new_ticket_code(),
+        school_district=school_district,
+        accommodations=accommodations,
+    )
+    if registration.state == "confirmed":
+        registration.confirmed_at = now
+    db.session.add(registration)
+    db.session.flush()
+    audit.record("registration.create", registration, after={"state": registration.state,
+                 "tier": tier.slug}, actor=actor)  # fmt: skip
+    queue_registration_email(registration, STATE_EMAILS[registration.state])
+    db.session.commit()
+    return RegistrationResult(registration, created=True)
+
+
+def change_state(
+    registration: Registration,
+    new_state: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    email_kind: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The single place a registration changes state: checks, stamps, audits, emails.
+
+    Does not commit: the calling service does, once.
+    """
+    old_state = registration.state
+    if new_state not in TRANSITIONS[old_state]:
+        raise InvalidTransition(
+            f"A registration that is {old_state.replace('_', ' ')} cannot become "
+            f"{new_state.replace('_', ' ')}."
+        )
+    now = now or utcnow()
+    registration.state = new_state
+    if new_state == "confirmed":
+        registration.confirmed_at = now
+    if new_state == "cancelled":
+        registration.cancelled_at = now
+    if new_state == "offered":
+        hours = current_app.config.get("OFFER_HOLD_HOURS", 48)
+        registration.offer_expires_at = now + timedelta(hours=hours)
+    elif old_state == "offered":
+        registration.offer_expires_at = None
+    after: dict[str, Any] = {"state": new_state}
+    if reason:
+        after["reason"] = reason
+    audit.record("registration.state", registration, before={"state": old_state}, after=after,
+                 actor=actor)  # fmt: skip
+    queue_registration_email(registration, email_kind or STATE_EMAILS[new_state])
+
+
+def cancel_registration(
+    registration: Registration, *, actor: Actor, reason: str = "", email_kind: str | None = None
+) -> Registration:
+    """Cancel, free the seat, and offer it to the first person on the waitlist."""
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    change_state(registration, "cancelled", actor=actor, reason=reason, email_kind=email_kind)
+    offer_free_seats(event)
+    db.session.commit()
+    return registration
+
+
+def approve_registration(registration: Registration, *, actor: Actor) -> Registration:
+    """Staff approval of a restricted tier: on to payment, or confirmed when free."""
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    change_state(registration, _after_approval(registration.tier), actor=actor)
+    db.session.commit()
+    return registration
+
+
+def reject_registration(registration: Registration, *, actor: Actor, reason: str) -> Registration:
+    if registration.state != "pending_approval":
+        raise InvalidTransition("Only a registration waiting for approval can be rejected.")
+    return cancel_registration(registration, actor=actor, reason=reason, email_kind="rejected")
+
+
+def accept_offer(
+    registration: Registration, *, actor: Actor, now: datetime | None = None
+) -> Registration:
+    """The waitlisted person takes the seat held for them, before the offer runs out."""
+    now = now or utcnow()
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.state != "offered":
+        raise InvalidTransition("There is no seat on offer for this registration.")
+    if registration.offer_expires_at is not None and registration.offer_expires_at <= now:
+        expire_offers_for(event, now=now)
+        db.session.commit()
+        raise OfferExpired("This offer has expired and the seat went to the next person.")
+    state = "pending_approval" if registration.tier.requires_approval else None
+    change_state(registration, state or _after_approval(registration.tier), actor=actor, now=now)
+    db.session.commit()
+    return registration
+
+
+def payment_recorded(registration: Registration, *, actor: Actor) -> Registration:
+    """After payments are added: confirm once nothing is due. Does not commit."""
+    db.session.refresh(registration)
+    if registration.state == "awaiting_payment" and registration.amount_due_cents == 0:
+        change_state(registration, "confirmed", actor=actor, email_kind="payment_received")
+    return registration
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Expire every lapsed offer on every event and pass the seats on. For cron."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        select(Registration.event_id)
+        .where(Registration.state == "offered", Registration.offer_expires_at <= now)
+        .distinct()
+    ).all()
+    expired = 0
+    for event_id in event_ids:
+        event = lock_event(event_id)
+        expired += expire_offers_for(event, now=now)
+        db.session.commit()
+    return expired
+
+
+def expire_offers_for(event: Event, *, now: datetime) -> int:
+    """Cancel this event's lapsed offers and offer their seats on. Caller holds the lock."""
+    lapsed = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.state == "offered",
+            Registration.offer_expires_at <= now,
+        )
+    ).all()
+    for registration in lapsed:
+        change_state(registration, "cancelled", actor="system", reason="offer expired", now=now)
+    if lapsed:
+        offer_free_seats(event, now=now)
+    return len(lapsed)
+
+
+def offer_free_seats(event: Event, *, now: datetime | None = None) -> list[Registration]:
+    """Offer free seats to waitlisted people, first come first served. Caller holds the lock."""
+    db.session.flush()
+    offered = []
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.state == "waitlisted")
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    for registration in waiting:
+        left = seats_left(event, registration.tier)
+        if left is not None and left <= 0:
+            if seats_left(event) == 0:
+                break
+            continue  # this tier is full; someone further down may fit another tier
+        change_state(registration, "offered", actor="system", now=now)
+        db.session.flush()
+        offered.append(registration)
+    return offered
+
+
+def update_contact_details(person: Person, *, actor: Actor, **fields: str) -> Person:
+    """The attendee corrects their own contact details (never the email)."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    before = {name: getattr(person, name) for name in fields}
+    _apply_details(person, fields)
+    audit.record("person.update", person, before=before, after=dict(fields), actor=actor)
+    db.session.commit()
+    return person
+
+
+def _active_registration(event: Event, person: Person) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.person_id == person.id,
+            Registration.state != "cancelled",
+        )
+    )
+
+
+def _open_tier(event: Event, tier_slug: str) -> Tier:
+    for tier in event.tiers:
+        if tier.slug == tier_slug and tier.is_open:
+            return tier
+    raise TierNotAvailable("That registration type is not open. Please choose another.")
+
+
+def _arrival_state(event: Event, tier: Tier) -> str:
+    left = seats_left(event, tier)
+    if left is not None and left <= 0:
+        return "waitlisted"
+    if tier.requires_approval:
+        return "pending_approval"
+    return _after_approval(tier)
+
+
+def _after_approval(tier: Tier) -> str:
+    return "confirmed" if tier.is_free else "awaiting_payment"
+
+
+def _role_type_for(tier: Tier) -> str:
+    return "sro" if tier.slug == "sro" else "security" if tier.price_cents else "other"
+
+
+def _apply_details(person: Person, details: dict[str, str]) -> None:
+    for name, value in details.items():
+        setattr(person, name, value)
+
+
+def _closed_message(event: Event, now: datetime) -> str:
+    if event.registration_status(now) == "not_yet_open" and event.registration_opens_at:
+        opens = event.registration_opens_at.astimezone(event.tz).strftime("%B %-d, %Y")
+        return f"Registration for {event.name} opens on {opens}."
+    return f"Registration for {event.name} is closed."

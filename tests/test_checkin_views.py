@@ -1,0 +1,272 @@
+"""The staff check-in pages through the client: desk, room mode, search, undo, paper."""
+
+import csv
+import io
+from datetime import timedelta
+from html import escape
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from summit.checkin.services import check_in
+from summit.extensions import db
+from summit.models import ApiToken, Checkin, Registration, utcnow
+
+
+@pytest.fixture
+def door(auth):
+    return auth.as_role("checkin")
+
+
+def scan(client, event, code, **extra):
+    return client.post(
+        f"/staff/events/{event.slug}/checkin/scan",
+        json={"code": code, "source": "scanner", **extra},
+        headers={"Accept": "application/json"},
+    )
+
+
+def test_the_desk_needs_a_checkin_or_admin_account(client, auth, make_event):
+    event = make_event()
+    url = f"/staff/events/{event.slug}/checkin"
+    assert client.get(url).status_code == 302  # to the sign-in page
+    auth.as_role("checkin")
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'role="status"' in html and "Ticket code" in html and "Walk-in registration" in html
+    assert "<script>" not in html and "onclick" not in html  # strict CSP: no inline script
+    assert client.get("/staff/events/nope/checkin").status_code == 404
+
+
+def test_a_scan_from_the_desk_answers_green_then_amber_with_time_and_staff(
+    client, door, make_registration
+):
+    registration = make_registration()
+    event = registration.event
+    first = scan(client, event, registration.ticket_code).get_json()
+    again = scan(client, event, registration.ticket_code).get_json()
+    assert (first["tone"], first["message"]) == ("success", "Checked in")
+    assert first["name"] == registration.person.full_name and first["undoable"]
+    assert first["counts"]["checked_in"] == 1
+    assert again["tone"] == "warning" and again["message"].startswith("Already checked in at ")
+    assert again["message"].endswith("by Checkin")
+    row = db.session.scalar(select(Checkin).order_by(Checkin.id))
+    assert row.staff_user_id == door.id and row.source == "scanner"
+
+
+def test_a_refused_scan_is_red_with_the_reason(client, door, make_registration):
+    registration = make_registration(state="awaiting_payment")
+    answer = scan(client, registration.event, registration.ticket_code).get_json()
+    assert (answer["tone"], answer["message"]) == ("danger", "Not confirmed: awaiting payment")
+    unknown = scan(client, registration.event, "garbage").get_json()
+    assert (unknown["tone"], unknown["message"]) == ("danger", "Unknown code")
+
+
+def test_without_javascript_the_scan_form_posts_and_the_page_shows_the_answer(
+    client, door, make_registration
+):
+    registration = make_registration()
+    event = registration.event
+    form = {"code": registration.ticket_code, "source": "scanner"}
+    response = client.post(f"/staff/events/{event.slug}/checkin/scan", data=form)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Checked in" in page and registration.person.full_name in page
+    assert "Undo this check-in" in page
+    nonce = db.session.scalar(select(Checkin.nonce))
+    undone = client.post(f"/staff/events/{event.slug}/checkin/undo", data={"nonce": nonce},
+                         follow_redirects=True)  # fmt: skip
+    assert f"Check-in of {registration.person.full_name} undone." in undone.get_data(as_text=True)
+    assert db.session.scalar(select(Checkin.annulled_at)) is not None
+
+
+def test_undo_over_json_annuls_the_last_check_in(client, door, make_registration):
+    registration = make_registration()
+    event = registration.event
+    answer = scan(client, event, registration.ticket_code).get_json()
+    response = client.post(f"/staff/events/{event.slug}/checkin/undo",
+                           json={"nonce": answer["nonce"]})  # fmt: skip
+    assert response.status_code == 200 and response.get_json()["counts"]["checked_in"] == 0
+    assert scan(client, event, registration.ticket_code).get_json()["status"] == "ok"
+
+
+def test_search_as_you_type_returns_people_of_this_event_only(
+    client, door, make_event, make_registration, make_person
+):
+    event = make_event()
+    make_registration(event=event, person=make_person(first_name="Dana", last_name="Reyes"))
+    make_registration(person=make_person(first_name="Dana", last_name="Elsewhere"))
+    items = client.get(f"/staff/events/{event.slug}/checkin/search?q=dana").get_json()["items"]
+    assert [item["name"] for item in items] == ["Dana Reyes"]
+    assert items[0]["state_label"] == "Confirmed" and items[0]["checked_in_at"] is None
+    page = client.get(f"/staff/events/{event.slug}/checkin?q=reyes").get_data(as_text=True)
+    assert "Dana Reyes" in page and "Elsewhere" not in page
+
+
+def test_live_numbers_are_json(client, door, make_registration):
+    registration = make_registration()
+    event = registration.event
+    scan(client, event, registration.ticket_code, session_id=event.sessions[0].id)
+    live = client.get(f"/staff/events/{event.slug}/checkin/live.json").get_json()
+    assert (live["checked_in"], live["confirmed"]) == (1, 1)
+    assert live["sessions"][0]["count"] == 1 and live["sessions"][1]["count"] == 0
+
+
+def test_walk_in_from_the_desk_registers_and_checks_in(client, door, make_event):
+    event = make_event()
+    response = client.post(
+        f"/staff/events/{event.slug}/checkin/walk-in",
+        data={"walkin-tier": "sro", "walkin-first_name": "Jo", "walkin-last_name": "Walker",
+              "walkin-email": "jo.walker@wsp.example", "walkin-agency": "WSP",
+              "nonce": "walkin-1"},
+        follow_redirects=True,
+    )  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "Checked in" in page and "Jo Walker" in page
+    registration = db.session.scalar(select(Registration))
+    assert registration.state == "confirmed"
+    assert db.session.scalar(select(Checkin.source)) == "walk_in"
+
+
+def test_a_walk_in_with_a_bad_email_is_explained(client, door, make_event):
+    event = make_event()
+    response = client.post(
+        f"/staff/events/{event.slug}/checkin/walk-in",
+        data={"walkin-tier": "sro", "walkin-first_name": "Jo", "walkin-last_name": "W",
+              "walkin-email": "not-an-email"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Walk-in not registered" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Registration)) is None
+
+
+def test_room_mode_scans_ticks_and_closes_a_session(client, door, make_registration, make_person):
+    registration = make_registration()
+    event = registration.event
+    other = make_registration(event=event, person=make_person(last_name="Zimmer"))
+    session = event.sessions[0]
+    url = f"/staff/events/{event.slug}/sessions/{session.id}/checkin"
+    page = client.get(url).get_data(as_text=True)
+    assert escape(session.title) in page and "Mark present" in page and "Close the session" in page
+
+    tick = client.post(f"/staff/events/{event.slug}/checkin/scan",
+                       data={"code": other.ticket_code, "source": "roster",
+                             "session_id": session.id})  # fmt: skip
+    assert tick.headers["Location"].endswith(url)
+    assert "Present since" in client.get(url).get_data(as_text=True)
+
+    client.post(f"/staff/events/{event.slug}/sessions/{session.id}/close")
+    closed = scan(client, event, registration.ticket_code, session_id=session.id).get_json()
+    assert closed["status"] == "session_closed" and closed["message"] == "Session closed"
+    client.post(f"/staff/events/{event.slug}/sessions/{session.id}/reopen")
+    assert scan(client, event, registration.ticket_code,
+                session_id=session.id).get_json()["status"] == "ok"  # fmt: skip
+
+
+def test_a_session_of_another_event_is_not_found(client, door, make_event, make_registration):
+    registration = make_registration()
+    foreign = make_event().sessions[0]
+    event = registration.event
+    assert (
+        client.get(f"/staff/events/{event.slug}/sessions/{foreign.id}/checkin").status_code == 404
+    )
+    response = scan(client, event, registration.ticket_code, session_id=foreign.id)
+    assert response.status_code == 404
+
+
+def test_the_attendance_matrix_shows_people_by_topics(client, door, make_registration):
+    registration = make_registration()
+    event = registration.event
+    for session in event.sessions[:2]:
+        check_in(event.id, registration.ticket_code, staff=door, source="scanner",
+                 session_id=session.id)  # fmt: skip
+    page = client.get(f"/staff/events/{event.slug}/attendance").get_data(as_text=True)
+    topics = len(event.curriculum.items)
+    assert registration.person.last_name in page
+    assert f"2 / {topics}" in page and "credit-done" in page
+
+    exported = client.get(f"/staff/events/{event.slug}/attendance?format=csv")
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:2] == ["last_name", "first_name"] and len(rows) == 2
+    assert rows[1][-3:] == ["2", str(topics), "120"]
+
+
+def test_roster_csv_and_sign_in_sheet(client, door, make_registration, make_person):
+    registration = make_registration()
+    event = registration.event
+    make_registration(event=event, person=make_person(last_name='=HYPERLINK("x")'))
+    session = event.sessions[0]
+    check_in(event.id, registration.ticket_code, staff=door, source="scanner",
+             session_id=session.id)  # fmt: skip
+    base = f"/staff/events/{event.slug}/sessions/{session.id}"
+
+    exported = client.get(f"{base}/roster.csv")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name[registration.person.last_name][5]  # checked in at
+    assert '\'=HYPERLINK("x")' in by_name  # a formula is defused
+
+    sheet = client.get(f"{base}/roster.pdf")
+    assert sheet.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text()
+    assert "Sign-in sheet" in text or "SIGN-IN SHEET" in text
+    assert registration.person.last_name in text and session.title[:20] in text
+
+
+def test_badges_for_the_event_and_for_one_person(client, door, make_event, make_registration,
+                                                 make_person):  # fmt: skip
+    event = make_event()
+    people = [make_registration(event=event, person=make_person(first_name=f"Badge{n}"))
+              for n in range(7)]  # fmt: skip
+    make_registration(event=event, person=make_person(first_name="Cancelled"), state="cancelled")
+    everyone = client.get(f"/staff/events/{event.slug}/badges.pdf")
+    reader = PdfReader(io.BytesIO(everyone.data))
+    assert len(reader.pages) == 2  # six per sheet
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Badge0" in text and "Badge6" in text and "Cancelled" not in text
+
+    one = client.get(f"/staff/events/{event.slug}/badges.pdf?code={people[3].ticket_code}")
+    text = PdfReader(io.BytesIO(one.data)).pages[0].extract_text()
+    assert "Badge3" in text and "Badge0" not in text
+    other_event = make_registration()
+    assert client.get(f"/staff/events/{event.slug}/badges.pdf?code="
+                      f"{other_event.ticket_code}").status_code == 404  # fmt: skip
+
+
+def test_admins_create_and_revoke_api_tokens(client, auth, make_staff):
+    auth.as_role("admin")
+    member = make_staff("checkin")
+    page = client.post("/staff/api-tokens", data={"staff": member.id, "name": "door 1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Copy this token now" in html
+    token = db.session.scalar(select(ApiToken))
+    assert token.prefix in html and token.staff_user_id == member.id
+    client.post(f"/staff/api-tokens/{token.id}/revoke")
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+
+
+def test_checkin_staff_cannot_manage_tokens(client, door):
+    assert client.get("/staff/api-tokens").status_code == 403
+
+
+def test_the_camera_fallback_is_served_from_node_modules(client, door):
+    response = client.get("/staff/vendor/jsQR.js")
+    if response.status_code == 404:
+        pytest.skip("node_modules/jsqr is not installed (npm ci)")
+    assert response.mimetype == "text/javascript" and b"jsQR" in response.data
+
+
+def test_an_offline_scan_posted_later_is_flagged(client, door, make_registration):
+    registration = make_registration()
+    when = utcnow() - timedelta(minutes=30)
+    answer = scan(client, registration.event, registration.ticket_code, nonce="offline-1",
+                  scanned_at=when.isoformat()).get_json()  # fmt: skip
+    assert answer["status"] == "ok" and answer["is_replay"]
+    again = scan(client, registration.event, registration.ticket_code, nonce="offline-1",
+                 scanned_at=when.isoformat()).get_json()  # fmt: skip
+    assert again["status"] == "ok" and again["replayed"]
+    assert len(db.session.scalars(select(Checkin)).all()) == 1

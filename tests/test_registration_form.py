@@ -1,0 +1,152 @@
+"""The registration form as a person uses it, through the test client."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from summit.extensions import db
+from summit.models import OutboxMessage, Registration, utcnow
+
+GOOD = {
+    "first_name": "Dana",
+    "last_name": "Reyes",
+    "email": "Dana.Reyes@YakimaPD.example",
+    "phone": "(509) 555-0105",
+    "agency": "Yakima Police Department",
+    "job_title": "School Resource Officer",
+    "tier": "sro",
+    "school_district": "Yakima SD, West Valley SD",
+    "accommodations": "",
+}
+
+
+def post(client, event, **changes):
+    return client.post(f"/events/{event.slug}/register", data={**GOOD, **changes})
+
+
+def test_form_has_every_field_with_its_label(client, make_event):
+    html = client.get(f"/events/{make_event().slug}/register").get_data(as_text=True)
+    labels = {
+        "first_name": "First name",
+        "last_name": "Last name",
+        "email": "Email",
+        "phone": "Phone",
+        "agency": "Agency or employer",
+        "job_title": "Job title",
+        "school_district": "School district(s) served",
+        "accommodations": "Accessibility or dietary needs",
+    }
+    for name, label in labels.items():
+        assert re.search(rf'<label[^>]*for="{name}"[^>]*>{re.escape(label)}</label>', html), name
+        assert f'name="{name}"' in html
+    assert "SRO (commissioned law enforcement officer) — Free" in html
+    assert "Security and other school safety staff — $50" in html
+    assert 'value="Register"' in html
+
+
+def test_query_string_prefills_the_form(client, make_event):
+    event = make_event()
+    html = client.get(
+        f"/events/{event.slug}/register?tier=security&agency=Wapato+SD&first_name=Ana"
+    ).get_data(as_text=True)
+    assert 'value="Wapato SD"' in html and 'value="Ana"' in html
+    assert re.search(r'<input[^>]*checked[^>]*value="security"|value="security"[^>]*checked', html)
+
+
+def test_registering_confirms_and_shows_the_receipt(client, make_event):
+    event = make_event()
+    response = post(client, event)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You're registered" in page and "dana.reyes@yakimapd.example" in page
+    registration = db.session.query(Registration).one()
+    assert registration.state == "confirmed"
+    assert registration.person.phone == "+1 509-555-0105"
+    assert registration.school_district == "Yakima SD, West Valley SD"
+    assert db.session.query(OutboxMessage).filter_by(kind="confirmed").count() == 1
+
+
+def test_fee_tier_receipt_asks_for_payment(client, make_event):
+    response = post(client, make_event(), tier="security")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Almost done: payment" in page and "$50" in page
+
+
+def test_full_event_receipt_says_waitlist(client, make_event):
+    event = make_event(capacity=0)
+    assert "waitlist" in client.get(f"/events/{event.slug}").get_data(as_text=True).lower()
+    response = post(client, event)
+    assert "You're on the waitlist" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "", "Enter your first name."),
+        ("last_name", "x" * 101, "Field cannot be longer than 100 characters."),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("phone", "12", "phone number"),
+        ("agency", "", "Enter your agency or employer."),
+        ("tier", "vip", "Not a valid choice"),
+        ("first_name", "Dana\x00", "characters that are not allowed"),
+    ],
+)
+def test_each_bad_field_gets_its_own_message_and_keeps_the_input(
+    client, make_event, field, value, message
+):
+    event = make_event()
+    changes = {"agency": "Kept Agency", field: value}
+    response = post(client, event, **changes)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    error = re.search(rf'id="{field}-error">([^<]*)<', html)
+    assert error and message in error.group(1)
+    if field != "agency":
+        assert 'value="Kept Agency"' in html
+    assert db.session.query(Registration).count() == 0
+
+
+def test_second_registration_says_it_already_exists(client, make_event):
+    event = make_event()
+    post(client, event)
+    again = post(client, event, email="DANA.REYES@yakimapd.example", first_name="Other")
+    assert again.status_code == 200
+    assert "already registered" in again.get_data(as_text=True)
+    assert db.session.query(Registration).count() == 1
+    assert db.session.query(OutboxMessage).filter_by(kind="already_registered").count() == 1
+
+
+def test_closed_registration_refuses_with_a_message(client, make_event):
+    event = make_event(registration_closes_at=utcnow() - timedelta(days=1))
+    response = post(client, event)
+    assert response.status_code == 409
+    assert "Registration is closed" in response.get_data(as_text=True)
+    assert db.session.query(Registration).count() == 0
+
+
+def test_unknown_event_is_404(client):
+    assert client.get("/events/nope/register").status_code == 404
+
+
+def test_oversized_body_is_refused(make_event, make_app):
+    slug = make_event().slug
+    app = make_app(MAX_CONTENT_LENGTH=1024)
+    response = app.test_client().post(f"/events/{slug}/register", data={"first_name": "x" * 5000})
+    assert response.status_code == 413
+
+
+def test_receipt_link_is_signed(client, make_event):
+    post(client, make_event())
+    registration = db.session.query(Registration).one()
+    event = registration.event
+    assert client.get(f"/events/{event.slug}/registered/{registration.id}").status_code == 404
+
+
+def test_form_needs_csrf(make_app, make_event):
+    slug = make_event().slug
+    app = make_app(WTF_CSRF_ENABLED=True)
+    response = app.test_client().post(f"/events/{slug}/register", data=GOOD)
+    assert response.status_code == 400
