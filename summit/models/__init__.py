@@ -1,7 +1,7 @@
 """The domain model. Import models from here."""
 
 from summit.models.base import Base, db, utcnow
-from summit.models.certificate import Certificate
+from summit.models.certificate import Certificate, CertificateBatch
 from summit.models.curriculum import Curriculum, CurriculumTopic, Topic
 from summit.models.event import (
     CREDIT_MODES,
@@ -26,11 +26,22 @@ from summit.models.registration import (
     Payment,
     Registration,
 )
+from summit.models.training import (
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    ProofOfCompletion,
+    RecordShare,
+    SelfTrainingEntry,
+    TrainingResource,
+    TrainingWaiver,
+)
 
 __all__ = [
     "CHECKIN_SOURCES",
     "CHECKIN_STATUSES",
     "CREDIT_MODES",
+    "ENTRY_KINDS",
+    "ENTRY_STATUSES",
     "REGISTRATION_STATES",
     "ROLE_TYPES",
     "SEAT_HOLDING_STATES",
@@ -40,6 +51,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Certificate",
+    "CertificateBatch",
     "Checkin",
     "Curriculum",
     "CurriculumTopic",
@@ -48,12 +60,17 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "Person",
+    "ProofOfCompletion",
+    "RecordShare",
     "Registration",
+    "SelfTrainingEntry",
     "SessionTopic",
     "StaffUser",
     "Tier",
     "Topic",
     "TopicRequirement",
+    "TrainingResource",
+    "TrainingWaiver",
     "db",
     "utcnow",
 ]

@@ -67,3 +67,26 @@ class Certificate(db.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+
+class CertificateBatch(db.Model):
+    """A bulk issue run for one event; its counters drive a progress bar that
+    survives a page reload, and a rerun after a crash picks up the remainder."""
+
+    __tablename__ = "certificate_batch"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'finished', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]

@@ -21,6 +21,7 @@ class Topic(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
 
 
 class Curriculum(db.Model):

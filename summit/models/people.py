@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -34,6 +34,8 @@ class Person(db.Model):
     agency: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
     role_type: Mapped[str] = mapped_column(String(20), default="other")
+    # When the person started working in schools in this role (RCW 28A.400.345 deadlines).
+    assignment_started_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
