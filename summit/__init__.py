@@ -52,12 +52,15 @@ def register_blueprints(app: Flask) -> None:
     from summit.admin.views import bp as admin_bp
     from summit.api.views import bp as api_bp
     from summit.auth.views import bp as auth_bp
+    from summit.certificates.verify import bp as verify_bp
+    from summit.certificates.views import bp as certificates_bp
     from summit.checkin.views import bp as checkin_bp
     from summit.payments.views import bp as payments_bp
     from summit.portal.views import bp as portal_bp
     from summit.public.views import bp as public_bp
     from summit.registration.views import bp as registration_bp
     from summit.staff.views import bp as staff_bp
+    from summit.training.views import blueprints as training_blueprints
 
     for blueprint in (
         public_bp,
@@ -69,6 +72,9 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         checkin_bp,
         api_bp,
+        certificates_bp,
+        verify_bp,
+        *training_blueprints,
     ):
         app.register_blueprint(blueprint)
 

@@ -19,6 +19,7 @@ from summit.extensions import db
 
 def init_cli(app: Flask) -> None:
     from summit.api.cli import create_api_token_command
+    from summit.certificates.cli import issue_certificates_command
     from summit.registration.cli import expire_offers_command
 
     for command in (
@@ -28,6 +29,7 @@ def init_cli(app: Flask) -> None:
         demo_command,
         expire_offers_command,
         create_api_token_command,
+        issue_certificates_command,
     ):
         app.cli.add_command(command)
 

@@ -11,6 +11,7 @@ from summit import audit
 from summit.curricula import SEED_PAGE_CODE, ensure_curricula
 from summit.extensions import db
 from summit.models import AgendaSession, Curriculum, Event, SessionTopic, Tier, utcnow
+from summit.training.resources import seed_training_resources
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SESSION_MINUTES = 60
@@ -29,6 +30,7 @@ def next_june(today: date) -> date:
 def seed_demo(today: date | None = None) -> Event:
     """Create the demo event if it is not there yet; returns it either way."""
     curricula = ensure_curricula()
+    seed_training_resources()
     starts_on = next_june(today or utcnow().date())
     slug = f"s5-{starts_on.year}"
     existing = db.session.scalar(select(Event).where(Event.slug == slug))

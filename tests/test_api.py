@@ -271,3 +271,19 @@ def test_create_api_token_command_prints_the_token_once(runner, make_staff):
     missing = runner.invoke(args=["create-api-token", "nobody@esd105.example"])
     assert missing.exit_code != 0 and "no staff account" in missing.output
     assert runner.invoke(args=["create-api-token", "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize("path", ["/events/a%00b/sessions", "/events/x/registrations?q=%00",
+                                  "/checkins/%00"])  # fmt: skip
+def test_nul_bytes_never_reach_the_database(client, scanner, make_event, path):
+    event = make_event()
+    path = path.replace("/x/", f"/{event.slug}/")
+    method = client.delete if path.startswith("/checkins") else client.get
+    response = method(f"/api/v1{path}", headers=scanner)
+    assert response.status_code in (200, 404)
+
+
+def test_a_code_with_nul_bytes_is_an_unknown_code(client, scanner, make_event):
+    event = make_event()
+    body = post_scan(client, scanner, event.slug, code="AB\x00CD").get_json()
+    assert body["status"] == "unknown_code"

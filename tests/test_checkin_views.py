@@ -270,3 +270,16 @@ def test_an_offline_scan_posted_later_is_flagged(client, door, make_registration
                  scanned_at=when.isoformat()).get_json()  # fmt: skip
     assert again["status"] == "ok" and again["replayed"]
     assert len(db.session.scalars(select(Checkin)).all()) == 1
+
+
+def test_a_green_answer_links_to_the_badge_but_the_cookie_never_holds_the_code(
+    client, door, make_registration
+):
+    registration = make_registration()
+    event = registration.event
+    answer = scan(client, event, registration.ticket_code).get_json()
+    assert answer["badge_url"].endswith(f"badges.pdf?code={registration.ticket_code}")
+    form = {"code": registration.ticket_code, "source": "desk"}
+    client.post(f"/staff/events/{event.slug}/checkin/scan", data=form)
+    with client.session_transaction() as cookie:
+        assert registration.ticket_code not in str(dict(cookie))

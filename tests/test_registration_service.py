@@ -127,6 +127,8 @@ def test_second_attempt_returns_the_existing_registration_and_resends_the_link(m
     assert again.registration.id == first.id and again.registration.tier.slug == "sro"
     assert db.session.query(Registration).count() == 1
     assert emails_of(first) == ["confirmed", "already_registered"]
+    register(event, email="officer1@yakimapd.example")
+    assert emails_of(first) == ["confirmed", "already_registered"], "once an hour at most"
 
 
 def test_a_person_registers_for_two_events_with_one_person_row(make_event):

@@ -89,14 +89,23 @@ function init(root) {
     if (answer.undoable && answer.nonce) {
       const button = el("button", { type: "button", class: "btn btn-light btn-lg" }, "Undo this check-in");
       button.addEventListener("click", () => undo(answer));
-      parts.push(el("div", { class: "answer-undo" }, button));
+      const actions = el("div", { class: "answer-undo d-flex flex-wrap gap-2" }, button);
+      if (answer.badge_url) {
+        actions.append(el("a", { class: "btn btn-outline-light btn-lg", href: answer.badge_url, target: "_blank", rel: "noopener" }, "Print badge"));
+      }
+      parts.push(actions);
     }
     answerEl.replaceChildren(...parts);
     if (answer.counts) updateCounts(answer.counts);
   }
 
   function log(text, tone) {
-    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const time = new Date().toLocaleTimeString([], {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: cfg.timezone || undefined, // the event's clock, as in the answers
+    });
     logEl.prepend(el("li", { class: `scan-log-${tone}` }, `${time} ${text}`));
     while (logEl.children.length > 12) logEl.lastElementChild.remove();
   }
@@ -136,6 +145,7 @@ function init(root) {
       const answer = await send(item, true);
       queue.remove(item.nonce);
       showAnswer(answer);
+      markPresent(code, answer);
       log(describe(answer), answer.tone);
       return answer;
     } catch (error) {
@@ -294,14 +304,28 @@ function init(root) {
     search();
   });
 
-  // Roster ticks in room mode.
+  // Room mode: the button says whether it checks in or out.
+  const directionLabel = root.querySelector("[data-direction-label]");
+  for (const radio of root.querySelectorAll('input[name="direction"]')) {
+    radio.addEventListener("change", () => {
+      if (directionLabel) directionLabel.textContent = radio.value;
+      codeInput.focus();
+    });
+  }
+
+  // Roster ticks in room mode; any scan into the session ticks its roster row too.
+  function markPresent(code, answer) {
+    const present = answer.status === "ok" || answer.status === "already_checked_in";
+    if (!sessionId || !present || answer.direction === "out") return;
+    const normal = code.replace(/[\s-]+/g, "").toUpperCase();
+    const row = root.querySelector(`[data-roster-code="${CSS.escape(normal)}"]`);
+    const form = row?.querySelector("form.roster-tick");
+    if (form) form.replaceWith(el("span", { class: "badge text-bg-success roster-present" }, "Present"));
+  }
   for (const form of root.querySelectorAll("form.roster-tick")) {
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const answer = await scan(form.elements.code.value, "roster");
-      if (answer && (answer.status === "ok" || answer.status === "already_checked_in")) {
-        form.replaceWith(el("span", { class: "badge text-bg-success roster-present" }, "Present"));
-      }
+      scan(form.elements.code.value, "roster");
     });
   }
 

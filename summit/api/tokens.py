@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from summit import audit
 from summit.extensions import db
@@ -69,7 +70,11 @@ def staff_for_token(token: str, *, now: datetime | None = None) -> StaffUser | N
     """The active staff member a live token acts for, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token))
+        .options(joinedload(ApiToken.staff_user, innerjoin=True))
+    )
     if row is None or row.revoked_at is not None:
         return None
     staff = row.staff_user

@@ -29,7 +29,7 @@ from summit.api.schemas import (
 from summit.api.tokens import staff_for_token
 from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError, UnknownCheckin
-from summit.checkin.services import annul_checkin, check_in, matching
+from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching
 from summit.extensions import csrf, db
 from summit.models import (
     AgendaSession,
@@ -80,6 +80,8 @@ def _no_store(response):
 
 
 def _event(slug: str) -> Event | None:
+    if len(slug) > 80 or not slug.isprintable():
+        return None
     return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
@@ -123,16 +125,25 @@ def checkins(slug: str):
         fields = checkin_request(body)
     except Invalid as problem:
         return error(422, "The check-in request is not valid.", problem.fields)
-    event = _event(slug)
-    if event is None:
+    found = None
+    if len(slug) <= 80 and slug.isprintable():
+        found = db.session.execute(
+            select(Event.id, Event.timezone).where(Event.slug == slug)
+        ).first()
+    if found is None:
         return error(404, "There is no such event.")
-    timezone = event.timezone
+    event_id, timezone = found
     try:
-        result = check_in(event.id, staff=g.api_staff, source="api", **fields)
+        result = check_in(event_id, staff=g.api_staff, source="api", **fields)
     except CheckinError as problem:
         return error(problem.status_code, problem.message)
     registration = result.registration
-    checkins = _ok_checkins([registration.id])[registration.id] if registration else []
+    checkins: list[Checkin] = []
+    if registration is not None:
+        known = result.checkins
+        checkins = list(
+            known if known is not None else _ok_checkins([registration.id])[registration.id]
+        )
     body = scan_json(result, scan_message(result, timezone), checkins)
     return jsonify(body), 200 if result.replayed else 201
 
@@ -225,7 +236,9 @@ def sessions(slug: str):
 @bp.delete("/checkins/<nonce>")
 @token_required
 def annul(nonce: str):
-    event_id = db.session.scalar(select(Checkin.event_id).where(Checkin.nonce == nonce[:80]))
+    event_id = None
+    if NONCE_PATTERN.fullmatch(nonce):
+        event_id = db.session.scalar(select(Checkin.event_id).where(Checkin.nonce == nonce))
     if event_id is None:
         return error(404, "There is no check-in with that nonce.")
     try:

@@ -10,15 +10,28 @@ from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
 
+def _clean(value: str | None) -> str | None:
+    """Trimmed, without control characters (PostgreSQL refuses NUL in text)."""
+    if value is None:
+        return None
+    return "".join(ch for ch in value if ch.isprintable()).strip()
+
+
 class WalkInForm(FlaskForm):
     """The few details needed to register someone standing at the desk."""
 
     tier = SelectField("Registration type", validators=[DataRequired()])
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    agency = StringField("Agency or district", validators=[Optional(), Length(max=200)])
-    phone = TelField("Phone", validators=[Optional(), Length(max=40)])
+    first_name = StringField(
+        "First name", validators=[DataRequired(), Length(max=100)], filters=[_clean]
+    )
+    last_name = StringField(
+        "Last name", validators=[DataRequired(), Length(max=100)], filters=[_clean]
+    )
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[_clean])
+    agency = StringField(
+        "Agency or district", validators=[Optional(), Length(max=200)], filters=[_clean]
+    )
+    phone = TelField("Phone", validators=[Optional(), Length(max=40)], filters=[_clean])
     submit = SubmitField("Register and check in")
 
     def __init__(self, event: Event, *args, **kwargs) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from summit import audit
 from summit.checkin.credit import Credit, credit_minutes, event_credit
@@ -92,6 +93,7 @@ class ScanResult:
     registration: Registration | None
     first: Checkin | None = None
     replayed: bool = False
+    checkins: tuple[Checkin, ...] | None = None  # the registration's successful check-ins
 
     @property
     def ok(self) -> bool:
@@ -117,9 +119,14 @@ class ScanResult:
         }.get(self.status, "")
 
 
+def printable(text: str) -> str:
+    """``text`` without control characters (PostgreSQL refuses NUL in text)."""
+    return text if text.isprintable() else "".join(ch for ch in text if ch.isprintable())
+
+
 def normalise_code(raw: str | None) -> str:
     """What a scanner or a person typed, as a ticket code: no spaces or dashes, upper case."""
-    return _CODE_NOISE.sub("", (raw or "")[: CODE_LIMIT * 4]).upper()
+    return printable(_CODE_NOISE.sub("", (raw or "")[: CODE_LIMIT * 4])).upper()
 
 
 def new_nonce() -> str:
@@ -191,13 +198,11 @@ def _check_in_once(
     is_replay: bool,
 ) -> ScanResult:
     _begin_write()
-    earlier = _by_nonce(nonce)
-    if earlier is not None:
-        return _answer_again(earlier, event_id)
     registration = _registration_for(code)
     agenda = db.session.get(AgendaSession, session_id) if session_id is not None else None
-    status, first = _decide(event_id, registration, agenda, direction, scanned_at)
     own = registration if registration is not None and registration.event_id == event_id else None
+    earlier = _ok_rows(own.id) if own is not None else []
+    status, first = _decide(event_id, registration, agenda, direction, scanned_at, earlier)
     row = Checkin(
         event_id=event_id,
         registration_id=own.id if own else None,
@@ -213,16 +218,19 @@ def _check_in_once(
         staff_user_id=staff_id,
     )
     db.session.add(row)
+    added = [row] if status == "ok" else []
     entering = status == "ok" and own is not None and session_id is not None and direction == "in"
-    if entering and _first_ok(own.id, None, "in") is None:
+    if entering and _first(earlier, None, "in") is None:
         entry = Checkin(
             event_id=event_id, registration_id=own.id, session_id=None, direction="in",
             status="ok", scanned_code=code, source=source, nonce=f"{nonce}:entry",
             scanned_at=scanned_at, recorded_at=now, is_replay=is_replay, staff_user_id=staff_id,
         )  # fmt: skip
         db.session.add(entry)
-    db.session.commit()
-    return ScanResult(status, row, own, first)
+        added.append(entry)
+    _commit_keeping_state()  # a nonce seen before fails here: answered from the first scan
+    checkins = tuple(sorted([*earlier, *added], key=lambda item: (item.scanned_at, item.id)))
+    return ScanResult(status, row, own, first, checkins=checkins)
 
 
 def _decide(
@@ -231,6 +239,7 @@ def _decide(
     agenda: AgendaSession | None,
     direction: str,
     scanned_at: datetime,
+    earlier: list[Checkin],
 ) -> tuple[str, Checkin | None]:
     if registration is None:
         return "unknown_code", None
@@ -242,10 +251,32 @@ def _decide(
         return "cancelled", None
     if registration.state != "confirmed":
         return "not_confirmed", None
-    first = _first_ok(registration.id, agenda.id if agenda else None, direction)
+    first = _first(earlier, agenda.id if agenda else None, direction)
     if first is not None:
         return "already_checked_in", first
     return "ok", None
+
+
+def _ok_rows(registration_id: int) -> list[Checkin]:
+    """The registration's successful, not annulled check-ins, oldest first (read under lock)."""
+    return list(
+        db.session.scalars(
+            select(Checkin)
+            .where(
+                Checkin.registration_id == registration_id,
+                Checkin.status == "ok",
+                Checkin.annulled_at.is_(None),
+            )
+            .options(joinedload(Checkin.staff_user))
+            .order_by(Checkin.scanned_at, Checkin.id)
+        )
+    )
+
+
+def _first(rows: list[Checkin], session_id: int | None, direction: str) -> Checkin | None:
+    return next(
+        (row for row in rows if row.session_id == session_id and row.direction == direction), None
+    )
 
 
 def _validate(source: str, direction: str, session_id: int | None, nonce: str | None) -> None:
@@ -287,13 +318,34 @@ def _begin_write() -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
+def _commit_keeping_state() -> None:
+    """Commit without expiring what was loaded: the answer is built from it right after.
+
+    The registration was locked while it was read, so what is in memory is what
+    was committed; reloading it row by row would only cost queries on every scan.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _registration_for(code: str) -> Registration | None:
-    """The registration holding ``code``, locked until commit (PostgreSQL row lock)."""
+    """The registration holding ``code`` with its person and tier, locked until commit."""
     if not code or len(code) > Registration.ticket_code.type.length:
         return None
-    statement = select(Registration).where(Registration.ticket_code == code)
+    statement = (
+        select(Registration)
+        .where(Registration.ticket_code == code)
+        .options(
+            joinedload(Registration.person, innerjoin=True),
+            joinedload(Registration.tier, innerjoin=True),
+        )
+    )
     if db.session.get_bind().dialect.name != "sqlite":
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(of=Registration)
     return db.session.scalar(statement.execution_options(populate_existing=True))
 
 
@@ -310,6 +362,7 @@ def _first_ok(registration_id: int, session_id: int | None, direction: str) -> C
             Checkin.status == "ok",
             Checkin.annulled_at.is_(None),
         )
+        .options(joinedload(Checkin.staff_user))
         .order_by(Checkin.scanned_at, Checkin.id)
         .limit(1)
     )
@@ -435,7 +488,7 @@ def _escape_like(term: str) -> str:
 
 def matching(statement, query: str):
     """``statement`` (joined to Person) narrowed to people matching every word of ``query``."""
-    for word in query.lower().split()[:5]:
+    for word in printable(query).lower().split()[:5]:
         pattern = f"%{_escape_like(word[:100])}%"
         statement = statement.where(
             or_(*(func.lower(column).like(pattern, escape="\\") for column in (
@@ -446,7 +499,7 @@ def matching(statement, query: str):
 
 def search_registrations(event_id: int, query: str, *, limit: int = 20) -> list[Registration]:
     """Registrations of this event whose name, email or agency contain every word typed."""
-    if not query.split():
+    if not printable(query).split():
         return []
     statement = (
         select(Registration)

@@ -47,6 +47,7 @@ from summit.checkin.services import (
     live_counts,
     new_nonce,
     normalise_code,
+    printable,
     reopen_session,
     search_registrations,
     walk_in,
@@ -81,6 +82,8 @@ def _private(response):
 
 
 def _event(slug: str) -> Event:
+    if len(slug) > 80 or not slug.isprintable():
+        abort(404)
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         abort(404)
@@ -104,6 +107,7 @@ def _answer(result: ScanResult, event: Event) -> dict[str, Any]:
     person = registration.person if registration else None
     return {
         "status": result.status,
+        "direction": result.checkin.direction,
         "tone": scan_tone(result.status),
         "message": scan_message(result, event.timezone),
         "name": person.full_name if person else "",
@@ -114,7 +118,18 @@ def _answer(result: ScanResult, event: Event) -> dict[str, Any]:
         "replayed": result.replayed,
         "is_replay": result.checkin.is_replay,
         "code": result.checkin.scanned_code[-6:],
+        "badge_url": (
+            url_for("checkin.badges", slug=event.slug, code=registration.ticket_code)
+            if registration is not None
+            else None
+        ),
     }
+
+
+def _for_cookie(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer to show after a redirect: the session cookie is signed, not secret,
+    so the badge link (it holds the ticket code) stays out of it."""
+    return {key: value for key, value in answer.items() if key != "badge_url"}
 
 
 def _back(event: Event, session_id: int | None):
@@ -149,7 +164,7 @@ def room(slug: str, session_id: int):
 
 
 def _scan_page(event: Event, agenda: AgendaSession | None):
-    query = request.args.get("q", "").strip()[:100]
+    query = printable(request.args.get("q", "")).strip()[:100]
     results = search_registrations(event.id, query) if query else []
     roster, present = [], {}
     if agenda is not None:
@@ -204,7 +219,7 @@ def scan(slug: str):
     if _wants_json():
         answer["counts"] = live_counts(event.id)
         return jsonify(answer)
-    session[ANSWER_KEY] = answer
+    session[ANSWER_KEY] = _for_cookie(answer)
     return _back(event, fields["session_id"])
 
 
@@ -227,7 +242,7 @@ def _scan_fields(data) -> dict[str, Any]:
     return {
         "code": str(data.get("code") or "")[:1000],
         "session_id": session_id,
-        "nonce": (str(data["nonce"]) if data.get("nonce") else None),
+        "nonce": (printable(str(data["nonce"]))[:80] if data.get("nonce") else None),
         "scanned_at": scanned_at,
         "direction": str(data.get("direction") or "in"),
         "source": source if source in ("desk", "scanner", "camera", "search", "roster") else "desk",
@@ -247,7 +262,7 @@ def _refused(event: Event, message: str, status: int, data):
 def undo(slug: str):
     event = _event(slug)
     data = request.get_json(silent=True) if request.is_json else request.form
-    nonce = str((data or {}).get("nonce") or "")[:80]
+    nonce = printable(str((data or {}).get("nonce") or ""))[:80]
     session_id = (data or {}).get("session_id")
     try:
         row = annul_checkin(event.id, nonce, staff=current_user._get_current_object())
@@ -266,7 +281,7 @@ def undo(slug: str):
 def search(slug: str):
     """Results as you type: name, email or agency; each with its ticket to check in."""
     event = _event(slug)
-    query = request.args.get("q", "").strip()[:100]
+    query = printable(request.args.get("q", "")).strip()[:100]
     session_id = request.args.get("session_id", type=int)
     if session_id is not None:
         _agenda_session(event, session_id)
@@ -322,7 +337,7 @@ def walk_in_view(slug: str):
     except CheckinError as problem:
         flash(problem.message, "danger")
         return _back(event, None)
-    session[ANSWER_KEY] = _answer(result, event)
+    session[ANSWER_KEY] = _for_cookie(_answer(result, event))
     return _back(event, None)
 
 

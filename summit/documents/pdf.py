@@ -10,7 +10,9 @@ network because of what someone typed into a form, so every URL goes through
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,11 +76,16 @@ def font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-@lru_cache(maxsize=4)
-def base_stylesheet(static_folder: str) -> CSS:
-    """The shared document CSS, parsed once per process (fonts are system families)."""
+@lru_cache(maxsize=16)
+def static_stylesheet(static_folder: str, path: str) -> CSS:
+    """A stylesheet from ``static/``, parsed once per process (fonts are system families)."""
     fetcher = LockedURLFetcher(static_folder)
-    return CSS(url=static_asset(BASE_CSS), url_fetcher=fetcher, font_config=font_config())
+    return CSS(url=static_asset(path), url_fetcher=fetcher, font_config=font_config())
+
+
+def base_stylesheet(static_folder: str) -> CSS:
+    """The shared document CSS, parsed once per process."""
+    return static_stylesheet(static_folder, BASE_CSS)
 
 
 def render_pdf(
@@ -88,11 +95,16 @@ def render_pdf(
     title: str,
     subject: str = "",
     author: str | None = None,
+    stylesheets: Sequence[str] = (),
+    pdf_variant: str | None = None,
 ) -> bytes:
     """Print ``templates/<template_name>`` to PDF bytes with the shared stylesheet.
 
     ``title``, ``subject`` and ``author`` (default: the organisation) become the PDF's
-    metadata, which screen readers and file managers show. Needs an app context.
+    metadata, which screen readers and file managers show. ``stylesheets`` are more
+    ``static/`` paths applied after the shared one (each parsed once per process);
+    ``pdf_variant`` is a WeasyPrint variant such as ``"pdf/a-3b"`` (archival copies).
+    Needs an app context.
     """
     static_folder = str(current_app.static_folder)
     author = author or current_app.config["ORGANISATION_NAME"]
@@ -107,11 +119,42 @@ def render_pdf(
     fetcher = LockedURLFetcher(static_folder)
     try:
         document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
-            stylesheets=[base_stylesheet(static_folder)], font_config=font_config()
+            stylesheets=[
+                base_stylesheet(static_folder),
+                *(static_stylesheet(static_folder, path) for path in stylesheets),
+            ],
+            font_config=font_config(),
         )
     except FatalURLFetchingError as error:
         raise DocumentError(f"{template_name}: {error}") from error.__cause__
     document.metadata.title = title
     document.metadata.description = subject or None
     document.metadata.authors = [author]
+    if pdf_variant:
+        return document.write_pdf(pdf_variant=pdf_variant)
     return document.write_pdf()
+
+
+def fast_font_subsetting() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (Debian's ``libharfbuzz-subset0``).
+
+    Without it WeasyPrint falls back to fontTools, about seven times slower per PDF.
+    """
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def warn_if_slow_font_subsetting(logger: logging.Logger | None = None) -> bool:
+    """Log one warning when PDFs will be slow for want of HarfBuzz subsetting.
+
+    Meant for app start-up (``create_app``); returns whether fast subsetting is on.
+    """
+    fast = fast_font_subsetting()
+    if not fast:
+        (logger or logging.getLogger("summit.documents")).warning(
+            "libharfbuzz-subset0 is not installed: WeasyPrint will subset fonts with "
+            "fontTools, about 7x slower per PDF (certificates, tickets, invoices). "
+            "Install it: apt-get install libharfbuzz-subset0"
+        )
+    return fast

@@ -50,8 +50,9 @@ REGISTRATION_KINDS = (
     "reminder",
     "already_registered",
     "invoice",
+    "certificate_ready",
 )
-PERSON_KINDS = ("portal_link",)
+PERSON_KINDS = ("portal_link", "training_accepted", "training_returned")
 # Kinds that carry the QR ticket and the calendar file.
 TICKET_KINDS = frozenset({"confirmed", "reminder"})
 # Stored in place of the ticket files; ``expand_attachments`` draws them at send time.

@@ -123,7 +123,11 @@ def register_attendee(
     if person is not None:
         existing = _active_registration(event, person)
         if existing is not None:
-            queue_registration_email(existing, "already_registered")
+            # At most one reminder an hour, so the form cannot flood someone's inbox.
+            hour = f"{now:%Y%m%d%H}"
+            queue_registration_email(
+                existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
+            )
             db.session.commit()
             return RegistrationResult(existing, created=False)
     if event.registration_status(now) != "open":

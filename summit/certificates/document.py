@@ -1,0 +1,140 @@
+"""The certificate PDF: one template, one stylesheet, printed by the shared documents module.
+
+Everything printed comes from the certificate's stored ``details`` snapshot plus
+its serial and code, so a re-print of the same row says the same thing. The
+signature and logo reach WeasyPrint as ``data:`` URIs; the QR code is drawn by
+``summit.qr`` as an SVG ``data:`` URI; nothing else is fetched.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from summit.certificates import branding, storage
+from summit.certificates.services import grouped_verification_code
+from summit.documents.pdf import render_pdf
+from summit.models import Certificate, Event
+from summit.qr import qr_svg_data_uri
+from summit.urls import absolute_url
+
+TEMPLATE = "documents/certificate.html"
+STYLESHEET = "documents/certificate.css"
+PDF_VARIANT = "pdf/a-3b"
+KIND_TITLES = {"completion": "Certificate of Completion", "attendance": "Certificate of Attendance"}
+PREVIEW_CODE = "PREVIEW" * 4 + "PREV"
+
+
+def hours(minutes: int) -> str:
+    """Minutes as hours the way a transcript shows them: ``1``, ``1.5``, ``0.75``."""
+    text = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def verification_url(code: str) -> str:
+    return absolute_url("verify.certificate", code=code)
+
+
+def kind_title(kind: str) -> str:
+    return KIND_TITLES.get(kind, "Certificate")
+
+
+@lru_cache(maxsize=32)
+def _cached_data_uri(root: str, relative: str) -> str | None:
+    # Branding paths carry a content hash, so a path always names the same bytes.
+    return branding.data_uri(relative)
+
+
+def branding_uris(event: Event) -> dict[str, str | None]:
+    root = str(storage.storage_root())
+    return {
+        "signature_uri": _cached_data_uri(root, event.signature_path)
+        if event.signature_path
+        else None,
+        "logo_uri": _cached_data_uri(root, event.logo_path) if event.logo_path else None,
+    }
+
+
+def _issue_date(issued_at: datetime | None, timezone: str) -> date:
+    moment = issued_at or datetime.now(UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def _render(
+    event: Event,
+    details: dict[str, Any],
+    *,
+    serial: str,
+    code: str,
+    issued_on: date,
+    version: int,
+    preview: bool,
+) -> bytes:
+    config = current_app.config
+    url = verification_url(code)
+    topics = details["topics"]
+    remaining = [topic for topic in topics if not topic["complete"]]
+    context = {
+        "details": details,
+        "kind": details["kind"],
+        "kind_title": kind_title(details["kind"]),
+        "topics": topics,
+        "completed_count": len(topics) - len(remaining),
+        "remaining": remaining,
+        "self_training": details.get("self_training", {}),
+        "serial": serial,
+        "version": version,
+        "code": grouped_verification_code(code),
+        "verify_url": url,
+        "verify_url_short": url.split("://", 1)[-1],
+        "qr_uri": qr_svg_data_uri(url),
+        "issued_on": issued_on,
+        "hours": hours,
+        "org_name": config["ORGANISATION_NAME"],
+        "org_unit": config["ORGANISATION_UNIT"],
+        "portal_url": absolute_url("portal.home"),
+        "preview": preview,
+        **branding_uris(event),
+    }
+    name, event_name = details["name"], details["event"]["name"]
+    return render_pdf(
+        TEMPLATE,
+        context,
+        title=f"{kind_title(details['kind'])}: {name}, {event_name}",
+        subject=f"{kind_title(details['kind'])} {serial} for {name} ({event_name}); "
+        f"verify at {url}",
+        stylesheets=[STYLESHEET],
+        pdf_variant=PDF_VARIANT,
+    )
+
+
+def render_certificate_pdf(certificate: Certificate) -> bytes:
+    """The PDF of an issued (or reserved) certificate row, PDF/A-3b."""
+    event = certificate.event
+    return _render(
+        event,
+        certificate.details,
+        serial=certificate.serial,
+        code=certificate.verification_code,
+        issued_on=_issue_date(certificate.issued_at, event.timezone),
+        version=certificate.version,
+        preview=False,
+    )
+
+
+def render_preview_pdf(event: Event, details: dict[str, Any]) -> bytes:
+    """What a certificate would look like now, with a placeholder serial and code."""
+    return _render(
+        event,
+        details,
+        serial=f"{current_app.config.get('CERTIFICATE_SERIAL_PREFIX') or 'S5'}-"
+        f"{event.starts_on.year}-PREVIEW",
+        code=PREVIEW_CODE,
+        issued_on=_issue_date(None, event.timezone),
+        version=0,
+        preview=True,
+    )

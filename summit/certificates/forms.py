@@ -1,0 +1,62 @@
+"""Staff forms of the certificate desk. Each POST carries CSRF; each form has a prefix."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from summit.registration.forms import plain_text, strip
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: only the CSRF token."""
+
+
+class IssueForm(FlaskForm):
+    """Issue or re-issue one registration's certificate."""
+
+    manual_reason = TextAreaField(
+        "Reason to issue by hand (only when the rules would refuse: never checked in, withheld)",
+        filters=[strip],
+        validators=[Optional(), Length(max=500), plain_text],
+    )
+    force = BooleanField("Print a new version even if nothing changed")
+    notify = BooleanField("Email the person that the certificate is ready", default=True)
+    attach_pdf = BooleanField("Attach the PDF to that email")
+    unsigned_ok = BooleanField("Issue without a signature image")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip],
+        validators=[
+            DataRequired("Give a reason; it is kept in the audit log."),
+            Length(max=500),
+            plain_text,
+        ],
+    )
+
+
+class ResendForm(FlaskForm):
+    attach_pdf = BooleanField("Attach the PDF")
+
+
+class BulkIssueForm(FlaskForm):
+    notify = BooleanField("Email each person whose certificate is new or changed", default=True)
+    unsigned_ok = BooleanField("Issue without a signature image")
+
+
+class BrandingForm(FlaskForm):
+    signer_name = StringField(
+        "Signer's name", filters=[strip], validators=[Optional(), Length(max=200), plain_text]
+    )
+    signer_title = StringField(
+        "Signer's title", filters=[strip], validators=[Optional(), Length(max=200), plain_text]
+    )
+    signature = FileField("Signature image (PNG, JPEG or SVG, at most 1 MB)")
+    logo = FileField("Logo (PNG, JPEG or SVG, at most 1 MB)")
+    remove_signature = BooleanField("Remove the signature image")
+    remove_logo = BooleanField("Remove the logo")

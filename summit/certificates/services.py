@@ -1,0 +1,608 @@
+"""Issuing, re-issuing, revoking and withholding certificates: the rules in one place.
+
+An issue is three short steps so that the slow part (printing the PDF) runs
+outside any lock and in parallel across processes:
+
+1. **reserve** (under the event lock, committed): a ``Certificate`` row with the
+   serial (kept for the registration forever), the next version and a fresh
+   verification code. Until it is finished the row is *pending*: no file, and
+   ``revoked_at`` set so the "one valid certificate per registration" index
+   leaves the current version alone.
+2. **print** the PDF and write it atomically (temp file + rename).
+3. **finish** (under the event lock, committed): the previous version is revoked
+   as superseded, the new row becomes valid, the audit log and the "your
+   certificate is ready" email are written in the same transaction.
+
+A crash between the steps leaves a pending row that nobody can see (verification
+and downloads ignore rows without a file); the next issue for that registration
+reuses it, so reruns never allocate a second serial and never serve half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from summit import audit
+from summit.certificates import storage
+from summit.certificates.eligibility import Eligibility, certificate_for
+from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired
+from summit.checkin.credit import Credit
+from summit.extensions import db
+from summit.mail import Attachment, queue_registration_email
+from summit.models import (
+    Certificate,
+    Event,
+    Registration,
+    StaffUser,
+    TrainingResource,
+    utcnow,
+)
+from summit.registration.services import lock_event
+from summit.templating import date_range
+
+Actor = StaffUser | str
+
+PENDING = "pending issue"
+# Keys of ``Certificate.details`` that do not change what the certificate certifies.
+UNHASHED_KEYS = frozenset({"manual", "self_training"})
+_CODE_NOISE = re.compile(r"[\s\-‐‑‒–—_.]+")
+_CODE_CHARS = re.compile(r"[A-Z2-7]{32}")
+RESERVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What one issue did: ``issued`` (first version), ``reissued``, ``unchanged``."""
+
+    certificate: Certificate
+    outcome: str
+    eligibility: Eligibility
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("issued", "reissued")
+
+
+# --- codes, serials, details -------------------------------------------------
+
+
+def new_verification_code() -> str:
+    """160 random bits as 32 base32 characters (A–Z, 2–7): unguessable, easy to type."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
+
+
+def normalise_verification_code(raw: str | None) -> str:
+    """What a person typed or a QR carried, as a stored code: no spaces or dashes, upper case."""
+    return _CODE_NOISE.sub("", (raw or "")[:200]).upper()
+
+
+def grouped_verification_code(code: str) -> str:
+    """``ABCD-EFGH-…``: how the code is printed so people can type it back."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def serial_prefix(event: Event) -> str:
+    prefix = current_app.config.get("CERTIFICATE_SERIAL_PREFIX") or "S5"
+    return f"{prefix}-{event.starts_on.year}-"
+
+
+def format_serial(event: Event, number: int) -> str:
+    """``S5-2027-000123``: the event year and a number that never changes for a person."""
+    return f"{serial_prefix(event)}{number:06d}"
+
+
+def certificate_details(
+    registration: Registration, eligibility: Eligibility, *, manual: str = ""
+) -> dict[str, Any]:
+    """A snapshot of what the certificate says, stored with it and shown on verification.
+
+    Taken at issue time so a later change of name, agenda or curriculum never
+    changes what an issued certificate (or its verification page) states.
+    """
+    if eligibility.kind is None or eligibility.credit is None:
+        raise NotEligible(eligibility.message)
+    event, person, credit = registration.event, registration.person, eligibility.credit
+    items = {item.topic_id: item for item in event.curriculum.items}
+    topics = [
+        {
+            "position": topic.position,
+            "code": topic.code,
+            "title": topic.title,
+            "statute_reference": items[topic.topic_id].statute_reference,
+            "statute_text": items[topic.topic_id].statute_text,
+            "minutes": topic.minutes,
+            "required": topic.required,
+            "complete": topic.complete,
+        }
+        for topic in credit.topics
+    ]
+    details: dict[str, Any] = {
+        "kind": eligibility.kind,
+        "name": person.full_name,
+        "agency": person.agency,
+        "event": {
+            "name": event.name,
+            "slug": event.slug,
+            "starts_on": event.starts_on.isoformat(),
+            "ends_on": event.ends_on.isoformat(),
+            "dates": date_range(event.starts_on, event.ends_on),
+            "venue_name": event.venue_name,
+            "venue_address": event.venue_address,
+        },
+        "curriculum": {
+            "name": event.curriculum.name,
+            "statute_reference": event.curriculum.statute_reference,
+        },
+        "topics": topics,
+        "total_minutes": credit.total_minutes,
+        "signer": {
+            "name": event.certificate_signer_name,
+            "title": event.certificate_signer_title,
+        },
+        "manual": manual,
+    }
+    if eligibility.kind == "attendance":
+        details["self_training"] = self_training_links(
+            [topic["code"] for topic in topics if not topic["complete"]]
+        )
+    return details
+
+
+def self_training_links(topic_codes: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Active self-training resources per topic code; ``"*"`` holds the general ones."""
+    from summit.models import Topic
+
+    resources = db.session.execute(
+        select(TrainingResource, Topic.code)
+        .outerjoin(Topic, TrainingResource.topic_id == Topic.id)
+        .where(TrainingResource.is_active.is_(True))
+        .order_by(TrainingResource.position, TrainingResource.id)
+    ).all()
+    links: dict[str, list[dict[str, str]]] = {}
+    for resource, code in resources:
+        key = code or "*"
+        if key != "*" and key not in topic_codes:
+            continue
+        entry = {"title": resource.title, "url": resource.url, "provider": resource.provider}
+        links.setdefault(key, []).append(entry)
+    return links
+
+
+def content_hash(details: dict[str, Any]) -> str:
+    """SHA-256 of what the certificate certifies (not who issued it or the links)."""
+    certified = {key: value for key, value in details.items() if key not in UNHASHED_KEYS}
+    canonical = json.dumps(certified, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def certificate_path(certificate: Certificate, event: Event) -> str:
+    """``certificates/<event slug>/<serial>-v<version>.pdf``, relative to ``STORAGE_DIR``."""
+    return f"certificates/{event.slug}/{certificate.serial}-v{certificate.version}.pdf"
+
+
+# --- queries -------------------------------------------------------------------
+
+
+def is_pending(certificate: Certificate) -> bool:
+    return not certificate.file_path
+
+
+def valid_certificate(registration: Registration) -> Certificate | None:
+    """The registration's current certificate (issued and not revoked), if any."""
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.registration_id == registration.id,
+            Certificate.revoked_at.is_(None),
+            Certificate.file_path != "",
+        )
+    )
+
+
+def certificates_of_registration(registration: Registration) -> list[Certificate]:
+    """Every issued version, newest first (pending reservations left out)."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.registration_id == registration.id, Certificate.file_path != "")
+            .order_by(Certificate.version.desc())
+        )
+    )
+
+
+def find_by_code(raw_code: str | None) -> Certificate | None:
+    """The issued certificate a typed or scanned code names, or None (pending rows too)."""
+    code = normalise_verification_code(raw_code)
+    if not _CODE_CHARS.fullmatch(code):
+        return None
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.verification_code == code)
+    )
+    if certificate is None or is_pending(certificate):
+        return None
+    return certificate
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The stored PDF, exactly as issued (never re-rendered)."""
+    return storage.read(certificate.file_path)
+
+
+def download_name(certificate: Certificate) -> str:
+    raw = f"{certificate.serial}-{certificate.details.get('name', '')}"
+    slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    return f"certificate-{slug}.pdf"
+
+
+# --- issue ---------------------------------------------------------------------
+
+
+def issue_certificate(
+    registration: Registration,
+    *,
+    actor: Actor = "system",
+    manual_reason: str = "",
+    force: bool = False,
+    notify: bool = True,
+    attach_pdf: bool = False,
+    credit: Credit | None = None,
+    checked_in: bool | None = None,
+    now: datetime | None = None,
+) -> IssueResult:
+    """Issue (or re-issue) the certificate ``registration`` earns now.
+
+    Unchanged credit answers ``unchanged`` with the current certificate unless
+    ``force``. ``manual_reason`` is an admin issuing by hand past "never checked
+    in" or a withholding; it is kept in the audit log and with the certificate,
+    and later re-issues keep it. Raises :class:`NotEligible` when nothing is earned.
+    """
+    plan = plan_issue(
+        registration, manual_reason=manual_reason, force=force, credit=credit,
+        checked_in=checked_in,
+    )  # fmt: skip
+    if isinstance(plan, IssueResult):
+        return plan
+    [result] = issue_planned([plan], actor=actor, notify=notify, attach_pdf=attach_pdf, now=now)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+@dataclass
+class IssuePlan:
+    """What one registration's next certificate will say, before any row exists."""
+
+    registration: Registration
+    eligibility: Eligibility
+    details: dict[str, Any]
+    digest: str
+
+
+def plan_issue(
+    registration: Registration,
+    *,
+    manual_reason: str = "",
+    force: bool = False,
+    credit: Credit | None = None,
+    checked_in: bool | None = None,
+) -> IssuePlan | IssueResult:
+    """The plan for a new version, or ``unchanged`` with the current certificate.
+
+    Raises :class:`NotEligible`. Reads only: nothing is locked or written.
+    """
+    current = valid_certificate(registration)
+    manual = manual_reason.strip() or (current.details.get("manual", "") if current else "")
+    eligibility = certificate_for(
+        registration, credit, checked_in=checked_in, override=bool(manual)
+    )
+    if not eligibility.eligible:
+        raise NotEligible(eligibility.message)
+    details = certificate_details(registration, eligibility, manual=manual)
+    digest = content_hash(details)
+    if current is not None and current.content_hash == digest and not force:
+        return IssueResult(current, "unchanged", eligibility)
+    return IssuePlan(registration, eligibility, details, digest)
+
+
+def issue_planned(
+    plans: list[IssuePlan],
+    *,
+    actor: Actor = "system",
+    notify: bool = True,
+    attach_pdf: bool = False,
+    now: datetime | None = None,
+) -> list[IssueResult | Exception]:
+    """Reserve, print and finish several certificates of one event with two short locks.
+
+    A PDF that fails to print leaves its reservation pending (the next issue reuses
+    it) and comes back as the exception in its place; the others are finished.
+    """
+    if not plans:
+        return []
+    now = now or utcnow()
+    event = plans[0].registration.event
+    reserved = _reserve(event.id, plans, actor=actor, now=now)
+    from summit.certificates.document import render_certificate_pdf
+
+    printed: dict[int, bytes | None] = {}
+    outcomes: list[IssueResult | Exception | None] = [None] * len(plans)
+    for index, certificate in enumerate(reserved):
+        try:
+            pdf = render_certificate_pdf(certificate)
+            storage.write_atomic(certificate_path(certificate, event), pdf)
+        except Exception as error:  # recorded per certificate; the rest go on
+            outcomes[index] = error
+        else:
+            printed[certificate.id] = pdf if attach_pdf else None
+    finished = _finish(event.id, printed, actor=actor, notify=notify, now=now)
+    for index, certificate in enumerate(reserved):
+        if outcomes[index] is None:
+            finished_certificate, outcome = finished[certificate.id]
+            outcomes[index] = IssueResult(finished_certificate, outcome, plans[index].eligibility)
+    return outcomes  # type: ignore[return-value]
+
+
+def _reserve(
+    event_id: int, plans: list[IssuePlan], *, actor: Actor, now: datetime
+) -> list[Certificate]:
+    """Step 1: pending rows with serial, version and code, committed under the lock."""
+    registration_ids = [plan.registration.id for plan in plans]
+    for attempt in range(1, RESERVE_ATTEMPTS + 1):
+        event = lock_event(event_id)
+        pending = {
+            certificate.registration_id: certificate
+            for certificate in db.session.scalars(
+                select(Certificate).where(
+                    Certificate.registration_id.in_(registration_ids),
+                    Certificate.file_path == "",
+                )
+            )
+        }
+        earlier = {
+            row.registration_id: row
+            for row in db.session.execute(
+                select(
+                    Certificate.registration_id,
+                    Certificate.serial_number,
+                    Certificate.serial,
+                    func.max(Certificate.version).label("version"),
+                )
+                .where(Certificate.registration_id.in_(registration_ids))
+                .group_by(
+                    Certificate.registration_id, Certificate.serial_number, Certificate.serial
+                )
+            )
+        }
+        prefix = serial_prefix(event)
+        highest = db.session.scalar(
+            select(func.max(Certificate.serial_number)).where(Certificate.serial.like(f"{prefix}%"))
+        )
+        next_number = (highest or 0) + 1
+        rows = []
+        for plan, registration_id in zip(plans, registration_ids, strict=True):
+            row = pending.get(registration_id)
+            if row is None:
+                before = earlier.get(registration_id)
+                if before is not None:
+                    number, serial, version = before[1], before[2], before[3] + 1
+                else:
+                    number, version = next_number, 1
+                    serial = format_serial(event, number)
+                    next_number += 1
+                row = Certificate(
+                    registration_id=registration_id,
+                    event_id=event.id,
+                    serial_number=number,
+                    serial=serial,
+                    version=version,
+                    verification_code=new_verification_code(),
+                    file_path="",
+                    revoked_at=now,
+                    revoked_reason=PENDING,
+                )
+                db.session.add(row)
+            row.kind = plan.details["kind"]
+            row.details = plan.details
+            row.content_hash = plan.digest
+            row.issued_at = now
+            row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
+            rows.append(row)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another event of the same year took a number first: count again.
+            db.session.rollback()
+            if attempt == RESERVE_ATTEMPTS:
+                raise
+            continue
+        return rows
+    raise AssertionError("unreachable")
+
+
+def _finish(
+    event_id: int,
+    printed: dict[int, bytes | None],
+    *,
+    actor: Actor,
+    notify: bool,
+    now: datetime,
+) -> dict[int, tuple[Certificate, str]]:
+    """Step 3: supersede previous versions and make the printed ones valid, one commit."""
+    results: dict[int, tuple[Certificate, str]] = {}
+    if not printed:
+        return results
+    lock_event(event_id)
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.id.in_(list(printed)))
+        .execution_options(populate_existing=True)
+    ).all()
+    waiting = [row for row in rows if is_pending(row)]
+    for row in rows:
+        if not is_pending(row):  # a concurrent issue of the same reservation finished it
+            results[row.id] = (row, "unchanged")
+    previous = {
+        certificate.registration_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(
+                Certificate.registration_id.in_([row.registration_id for row in waiting]),
+                Certificate.revoked_at.is_(None),
+                Certificate.file_path != "",
+            )
+        )
+    }
+    for row in waiting:
+        if row.registration_id in previous:
+            old = previous[row.registration_id]
+            old.revoked_at = now
+            old.revoked_reason = f"Superseded by version {row.version}."
+    db.session.flush()  # free the "one valid per registration" slots first
+    for row in waiting:
+        row.file_path = certificate_path(row, row.event)
+        row.revoked_at = None
+        row.revoked_reason = ""
+        after = {
+            "serial": row.serial,
+            "version": row.version,
+            "kind": row.kind,
+            "total_minutes": row.details.get("total_minutes"),
+        }
+        if row.details.get("manual"):
+            after["manual_reason"] = row.details["manual"]
+        reissue = row.registration_id in previous
+        audit.record("certificate.reissue" if reissue else "certificate.issue", row,
+                     after=after, actor=actor)  # fmt: skip
+        if notify:
+            pdf = printed.get(row.id)
+            attachments = [Attachment(download_name(row), "application/pdf", pdf)] if pdf else []
+            queue_registration_email(
+                row.registration,
+                "certificate_ready",
+                dedupe_key=f"certificate_ready:{row.id}",
+                attachments=attachments,
+                context=_mail_context(row),
+            )
+        results[row.id] = (row, "reissued" if reissue else "issued")
+    db.session.commit()
+    return results
+
+
+def _mail_context(certificate: Certificate) -> dict[str, Any]:
+    from summit.urls import absolute_url
+
+    return {
+        "certificate": certificate,
+        "certificate_kind": certificate.kind,
+        "verify_link": absolute_url("verify.certificate", code=certificate.verification_code),
+    }
+
+
+def resend_certificate_email(certificate: Certificate, *, attach_pdf: bool = False) -> None:
+    """Queue "your certificate is ready" again (staff asked), optionally with the PDF."""
+    if is_pending(certificate) or not certificate.is_valid:
+        raise AlreadyRevoked("Only a valid certificate can be sent.")
+    attachments = []
+    if attach_pdf:
+        pdf = certificate_pdf(certificate)
+        attachments.append(Attachment(download_name(certificate), "application/pdf", pdf))
+    queue_registration_email(
+        certificate.registration,
+        "certificate_ready",
+        attachments=attachments,
+        context=_mail_context(certificate),
+    )
+    db.session.commit()
+
+
+# --- revoke, withhold ---------------------------------------------------------------
+
+
+def revoke_certificate(
+    certificate: Certificate, *, actor: Actor, reason: str, now: datetime | None = None
+) -> Certificate:
+    """Revoke a certificate with a reason; verification then says revoked, with the date."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("Give a reason for revoking the certificate.")
+    certificate_id = certificate.id
+    lock_event(certificate.event_id)
+    certificate = db.session.get(Certificate, certificate_id, populate_existing=True)
+    if certificate is None or is_pending(certificate):
+        raise AlreadyRevoked("There is no such certificate.")
+    if certificate.revoked_at is not None:
+        raise AlreadyRevoked("This certificate is already revoked.")
+    certificate.revoked_at = now or utcnow()
+    certificate.revoked_reason = reason
+    audit.record(
+        "certificate.revoke",
+        certificate,
+        before={"serial": certificate.serial, "version": certificate.version},
+        after={"reason": reason},
+        actor=actor,
+    )
+    db.session.commit()
+    return certificate
+
+
+def withhold_certificate(
+    registration: Registration, *, actor: Actor, reason: str, now: datetime | None = None
+) -> Registration:
+    """No certificate for this registration until released; a valid one is revoked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("Give a reason for withholding the certificate.")
+    registration_id = registration.id
+    lock_event(registration.event_id)
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    before = registration.certificate_withheld_reason
+    registration.certificate_withheld_reason = reason
+    current = valid_certificate(registration)
+    if current is not None:
+        current.revoked_at = now or utcnow()
+        current.revoked_reason = f"Withheld: {reason}"
+    audit.record(
+        "certificate.withhold",
+        registration,
+        before={"withheld": before},
+        after={"withheld": reason, "revoked": current.serial if current else None},
+        actor=actor,
+    )
+    db.session.commit()
+    return registration
+
+
+def release_certificate(registration: Registration, *, actor: Actor) -> Registration:
+    """Undo a withholding; the next issue prints the certificate the credit earns."""
+    registration_id = registration.id
+    lock_event(registration.event_id)
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    before = registration.certificate_withheld_reason
+    registration.certificate_withheld_reason = None
+    audit.record(
+        "certificate.release", registration, before={"withheld": before}, after=None, actor=actor
+    )
+    db.session.commit()
+    return registration
+
+
+def preview_certificate_pdf(registration: Registration) -> bytes:
+    """The PDF this registration would get now, marked PREVIEW, stored nowhere."""
+    from summit.certificates.document import render_preview_pdf
+
+    current = valid_certificate(registration)
+    manual = current.details.get("manual", "") if current else ""
+    eligibility = certificate_for(registration, override=bool(manual))
+    if not eligibility.eligible:
+        raise NotEligible(eligibility.message)
+    details = certificate_details(registration, eligibility, manual=manual)
+    return render_preview_pdf(registration.event, details)

@@ -1,0 +1,129 @@
+"""Public verification: anyone with a certificate's code sees what it certifies.
+
+Answers valid, revoked (with the date) or unknown, with the name, agency, event,
+dates, topics, hours and serial from the certificate itself, and nothing else:
+no email, no phone, no internal id, no revocation reason (it may be private).
+Codes carry 160 random bits, and every answer is rate-limited per IP, so
+guessing is hopeless; unknown codes answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from summit.certificates.document import hours, kind_title
+from summit.certificates.services import (
+    find_by_code,
+    grouped_verification_code,
+    normalise_verification_code,
+)
+from summit.extensions import limiter
+from summit.models import Certificate
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+DEFAULT_VERIFY_RATE_LIMIT = "30 per minute"
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT
+
+
+verify_limit = limiter.shared_limit(_verify_limit, scope="verify")
+
+
+@bp.after_request
+def _fresh(response: Response) -> Response:
+    """A revocation must show at once, and verification pages are not for search engines."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def public_view(certificate: Certificate | None) -> dict[str, Any]:
+    """What verification may say about a certificate: the certified facts only."""
+    if certificate is None:
+        return {"status": "unknown"}
+    details = certificate.details
+    event = details.get("event", {})
+    superseded = (certificate.revoked_reason or "").startswith("Superseded")
+    return {
+        "status": "valid" if certificate.is_valid else "revoked",
+        "serial": certificate.serial,
+        "version": certificate.version,
+        "kind": certificate.kind,
+        "title": kind_title(certificate.kind),
+        "name": details.get("name", ""),
+        "agency": details.get("agency", ""),
+        "event": {
+            "name": event.get("name", ""),
+            "starts_on": event.get("starts_on"),
+            "ends_on": event.get("ends_on"),
+            "dates": event.get("dates", ""),
+        },
+        "statute_reference": details.get("curriculum", {}).get("statute_reference", ""),
+        "topics": [
+            {
+                "position": topic["position"],
+                "title": topic["title"],
+                "statute_reference": topic.get("statute_reference", ""),
+                "minutes": topic["minutes"],
+                "hours": hours(topic["minutes"]),
+                "complete": topic["complete"],
+            }
+            for topic in details.get("topics", [])
+        ],
+        "total_minutes": details.get("total_minutes", 0),
+        "total_hours": hours(details.get("total_minutes", 0)),
+        "issued_on": certificate.issued_at.date().isoformat(),
+        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        "superseded": superseded and not certificate.is_valid,
+    }
+
+
+@bp.get("")
+@bp.get("/")
+@verify_limit
+def form():
+    """Type a code (from paper) and see the answer; GET so the answer has its own URL."""
+    raw = request.args.get("code")
+    if raw is None:
+        return render_template("verify/form.html", error=None, typed="")
+    code = normalise_verification_code(raw)
+    if not code:
+        return render_template("verify/form.html", error="Type the code printed on the "
+                               "certificate.", typed=raw), 400  # fmt: skip
+    return redirect(url_for("verify.certificate", code=code), code=303)
+
+
+@bp.get("/<string:code>.json")
+@verify_limit
+def certificate_json(code: str):
+    answer = public_view(find_by_code(code))
+    return jsonify(answer), 404 if answer["status"] == "unknown" else 200
+
+
+@bp.get("/<string:code>")
+@verify_limit
+def certificate(code: str):
+    found = find_by_code(code)
+    answer = public_view(found)
+    code = normalise_verification_code(code)
+    page = render_template(
+        "verify/result.html",
+        answer=answer,
+        shown_code=grouped_verification_code(code)[:80],
+        json_url=url_for("verify.certificate_json", code=code) if code else None,
+    )
+    return page, 404 if answer["status"] == "unknown" else 200

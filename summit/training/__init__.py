@@ -1,0 +1,62 @@
+"""Self-training and the training record (issue 6).
+
+``record.training_record(person)`` is the one function every page, PDF, share
+link and proof-of-completion check reads; services here change entries, reviews,
+waivers, shares and proofs, each auditing and committing once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from summit.curricula import STATUTE_CODE
+
+DEFAULT_REQUIRED_MINUTES = 60
+DEFAULT_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_SHARE_DAYS = 30
+DEFAULT_SHARE_RATE_LIMIT = "30 per minute; 300 per hour"
+
+
+def setting(key: str, default):
+    """A training setting from the app config, with its documented default."""
+    value = current_app.config.get(key)
+    return default if value is None else value
+
+
+def curriculum_code() -> str:
+    return str(setting("TRAINING_CURRICULUM", STATUTE_CODE))
+
+
+def required_minutes() -> int:
+    return int(setting("TRAINING_REQUIRED_MINUTES", DEFAULT_REQUIRED_MINUTES))
+
+
+def evidence_max_bytes() -> int:
+    return int(setting("EVIDENCE_MAX_BYTES", DEFAULT_EVIDENCE_MAX_BYTES))
+
+
+def share_days() -> int:
+    return int(setting("RECORD_SHARE_DAYS", DEFAULT_SHARE_DAYS))
+
+
+def storage_dir() -> Path:
+    """Where uploaded evidence and issued proofs live: ``STORAGE_DIR`` or ``<instance>/storage``."""
+    configured = current_app.config.get("STORAGE_DIR")
+    return Path(configured or Path(current_app.instance_path) / "storage")
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "America/Los_Angeles")
+
+
+def today_local() -> date:
+    """Today in Pacific time (the config's ``TIMEZONE``): dates people write are local."""
+    return datetime.now(local_zone()).date()
+
+
+def local_date(value: datetime | None) -> date | None:
+    return value.astimezone(local_zone()).date() if value is not None else None

@@ -1,0 +1,178 @@
+"""Forms of self-training, review, waivers, shares and the resources editor (all CSRF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from summit.models import ROLE_TYPES
+from summit.registration.forms import plain_text, strip
+from summit.training import DEFAULT_SHARE_DAYS
+from summit.training.resources import FORMATS
+from summit.training.services import KIND_LABELS, ROLE_LABELS
+
+
+def _topic_id(value):
+    """``""`` (no topic) → None; a number → int; anything else stays and fails the choice check."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class EntryForm(FlaskForm):
+    kind = SelectField(
+        "Kind of training",
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        default="topic",
+    )
+    topic_id = SelectField("Topic", coerce=_topic_id, validate_choice=False)
+    completed_on = DateField(
+        "Date completed",
+        validators=[InputRequired("Enter the date you completed the training.")],
+        format="%Y-%m-%d",
+    )
+    title = StringField(
+        "Title of the training",
+        filters=[strip],
+        validators=[DataRequired("Enter the title of the training."), Length(max=200), plain_text],
+    )
+    url = URLField(
+        "Link to the training",
+        filters=[strip],
+        validators=[Optional(), Length(max=500), plain_text],
+        render_kw={"inputmode": "url", "placeholder": "https://"},
+    )
+    minutes = IntegerField(
+        "Minutes of training",
+        validators=[
+            InputRequired("Enter the minutes of training."),
+            NumberRange(min=1, max=7 * 24 * 60, message="Enter a whole number more than zero."),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    note = TextAreaField(
+        "Note", filters=[strip], validators=[Optional(), Length(max=2000), plain_text]
+    )
+    evidence = FileField("Evidence (certificate or screenshot)")
+    remove_evidence = BooleanField("Remove the current evidence file")
+
+    def with_topics(self, topics) -> EntryForm:
+        self.topic_id.choices = [SelectChoice("", "— not a classroom topic —")] + [
+            SelectChoice(topic.topic_id, topic.title) for topic in topics
+        ]
+        return self
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(
+        "Comment to the person",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000), plain_text],
+    )
+
+
+class AssignmentForm(FlaskForm):
+    started_on = DateField("Date you started this assignment", validators=[Optional()],
+                           format="%Y-%m-%d")  # fmt: skip
+    role_type = SelectField(
+        "Your role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLE_TYPES]
+    )
+
+
+class WaiverForm(FlaskForm):
+    topic_id = SelectField("Topic waived", coerce=_topic_id, validate_choice=False)
+    reason = TextAreaField(
+        "Reason: the significant prior training",
+        filters=[strip],
+        validators=[DataRequired("Give the reason for the waiver."), Length(max=2000), plain_text],
+    )
+
+    def with_topics(self, topics) -> WaiverForm:
+        self.topic_id.choices = [SelectChoice("", "Every topic")] + [
+            SelectChoice(t.topic_id, t.title) for t in topics
+        ]
+        return self
+
+
+class ShareForm(FlaskForm):
+    label = StringField(
+        "Who is this link for?",
+        filters=[strip],
+        validators=[Optional(), Length(max=200), plain_text],
+        render_kw={"placeholder": "e.g. Yakima School District"},
+    )
+    days = IntegerField(
+        "Days the link works",
+        default=DEFAULT_SHARE_DAYS,
+        validators=[
+            InputRequired("Enter how many days the link should work."),
+            NumberRange(min=1, max=365, message="From 1 to 365 days."),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 365},
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip],
+        validators=[DataRequired("Give a reason."), Length(max=500), plain_text],
+    )
+
+
+class ResourceForm(FlaskForm):
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Enter a title."), Length(max=200), plain_text],
+    )
+    url = URLField(
+        "Web address",
+        filters=[strip],
+        validators=[DataRequired("Enter the web address."), Length(max=500), plain_text],
+        render_kw={"inputmode": "url", "placeholder": "https://"},
+    )
+    provider = StringField(
+        "Provider", filters=[strip], validators=[Optional(), Length(max=200), plain_text]
+    )
+    format = SelectField("Format", choices=[SelectChoice(f, f.capitalize()) for f in FORMATS])
+    approx_minutes = IntegerField(
+        "Approximate minutes",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000, message="Enter a whole number more than zero."),
+        ],
+    )
+    topic_id = SelectField("Topic", coerce=_topic_id, validate_choice=False)
+    position = IntegerField("Order on the page", default=0, validators=[Optional()])
+    is_active = BooleanField("Shown on the resources page", default=True)
+    checked = BooleanField("I opened the link just now and it works")
+
+    def with_topics(self, topics) -> ResourceForm:
+        self.topic_id.choices = [SelectChoice("", "General (every topic)")] + [
+            SelectChoice(t.topic_id, t.title) for t in topics
+        ]
+        return self
+
+
+class SummaryForm(FlaskForm):
+    summary = TextAreaField("Short description", filters=[strip],
+                            validators=[Optional(), Length(max=1000), plain_text])  # fmt: skip
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: only the CSRF token."""

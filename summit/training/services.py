@@ -1,0 +1,333 @@
+"""Self-training entries, their review, the assignment start date and waivers.
+
+Each function applies the rules, writes, audits, queues mail and commits once.
+Views pass plain values and turn :class:`TrainingError` into messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from summit import audit
+from summit.extensions import db
+from summit.mail import queue_person_email
+from summit.models import (
+    ENTRY_KINDS,
+    ROLE_TYPES,
+    Person,
+    SelfTrainingEntry,
+    StaffUser,
+    Topic,
+    TrainingWaiver,
+    utcnow,
+)
+from summit.training import evidence as evidence_files
+from summit.training import today_local
+from summit.training.errors import NotEditable, TrainingError
+from summit.training.resources import check_url
+
+EARLIEST_DATE = date(2019, 1, 1)
+MAX_ENTRY_MINUTES = 7 * 24 * 60
+KIND_LABELS = {
+    "topic": "Classroom topic",
+    "on_the_job": "Day of on-the-job training",
+    "check_in_training": "Check-in training",
+}
+STATUS_LABELS = {"submitted": "Waiting for review", "accepted": "Accepted", "returned": "Returned"}
+ROLE_LABELS = {
+    "sro": "School resource officer (commissioned officer)",
+    "security": "School security officer",
+    "other": "Other school safety and security staff",
+}
+
+
+def attendee_actor(person: Person) -> str:
+    return f"attendee:{person.id}"
+
+
+@dataclass(frozen=True)
+class EntryData:
+    """What a person says they did; checked by :func:`check_entry`."""
+
+    kind: str
+    topic_id: int | None
+    completed_on: date | None
+    title: str
+    url: str
+    minutes: int | None
+    note: str = ""
+
+
+def check_entry(data: EntryData, *, today: date | None = None) -> EntryData:
+    """The entry's rules, in one place: kind, topic, date window, minutes, link."""
+    today = today or today_local()
+    if data.kind not in ENTRY_KINDS:
+        raise TrainingError("Choose what kind of training this was.", field="kind")
+    topic_id = data.topic_id if data.kind == "topic" else None
+    if data.kind == "topic" and (topic_id is None or db.session.get(Topic, topic_id) is None):
+        raise TrainingError("Choose the topic this training covered.", field="topic_id")
+    if data.completed_on is None:
+        raise TrainingError("Enter the date you completed the training.", "completed_on")
+    if data.completed_on > today:
+        raise TrainingError("The date completed cannot be in the future.", "completed_on")
+    if data.completed_on < EARLIEST_DATE:
+        raise TrainingError("The date completed cannot be before January 1, 2019.", "completed_on")
+    if not data.title:
+        raise TrainingError("Enter the title of the training.", field="title")
+    if data.minutes is None or not 0 < data.minutes <= MAX_ENTRY_MINUTES:
+        raise TrainingError(
+            "Enter the minutes of training, a whole number more than zero.", "minutes"
+        )
+    url = data.url.strip()
+    if url:
+        url = check_url(url)
+    elif data.kind == "topic":
+        raise TrainingError("Enter the web address (link) of the training.", field="url")
+    return EntryData(data.kind, topic_id, data.completed_on, data.title, url, data.minutes,
+                     data.note)  # fmt: skip
+
+
+def _snapshot(entry: SelfTrainingEntry) -> dict:
+    return {
+        "kind": entry.kind,
+        "topic_id": entry.topic_id,
+        "completed_on": entry.completed_on.isoformat() if entry.completed_on else None,
+        "title": entry.title,
+        "url": entry.url,
+        "minutes": entry.minutes,
+        "status": entry.status,
+        "evidence": bool(entry.evidence_path),
+    }
+
+
+def add_entry(
+    person: Person,
+    data: EntryData,
+    *,
+    evidence: evidence_files.Evidence | None = None,
+    today: date | None = None,
+) -> SelfTrainingEntry:
+    """Log a training; the file is written only once every rule has passed."""
+    data = check_entry(data, today=today)
+    entry = SelfTrainingEntry(person=person, status="submitted")
+    _apply(entry, data)
+    stored = None
+    if evidence is not None:
+        stored = evidence_files.store(person.id, evidence)
+        _attach(entry, stored, evidence)
+    try:
+        db.session.add(entry)
+        db.session.flush()
+        audit.record("self_training.create", entry, after=_snapshot(entry),
+                     actor=attendee_actor(person))  # fmt: skip
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored:
+            evidence_files.remove(stored)
+        raise
+    return entry
+
+
+def update_entry(
+    entry: SelfTrainingEntry,
+    person: Person,
+    data: EntryData,
+    *,
+    evidence: evidence_files.Evidence | None = None,
+    remove_evidence: bool = False,
+    today: date | None = None,
+) -> SelfTrainingEntry:
+    """Change an entry that has not been reviewed yet."""
+    _own_and_unreviewed(entry, person, "changed")
+    data = check_entry(data, today=today)
+    before = _snapshot(entry)
+    old_file = entry.evidence_path
+    _apply(entry, data)
+    stored = None
+    if evidence is not None:
+        stored = evidence_files.store(person.id, evidence)
+        _attach(entry, stored, evidence)
+    elif remove_evidence:
+        entry.evidence_path = entry.evidence_filename = entry.evidence_content_type = ""
+    try:
+        audit.record("self_training.update", entry, before=before, after=_snapshot(entry),
+                     actor=attendee_actor(person))  # fmt: skip
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored:
+            evidence_files.remove(stored)
+        raise
+    if old_file and old_file != entry.evidence_path:
+        evidence_files.remove(old_file)
+    return entry
+
+
+def delete_entry(entry: SelfTrainingEntry, person: Person) -> None:
+    """Delete an entry that has not been reviewed; reviewed ones are part of the record."""
+    _own_and_unreviewed(entry, person, "deleted")
+    stored = entry.evidence_path
+    audit.record("self_training.delete", entry, before=_snapshot(entry),
+                 actor=attendee_actor(person))  # fmt: skip
+    db.session.delete(entry)
+    db.session.commit()
+    evidence_files.remove(stored)
+
+
+def _own_and_unreviewed(entry: SelfTrainingEntry, person: Person, verb: str) -> None:
+    if entry.person_id != person.id:
+        raise TrainingError("This entry is not yours.")
+    if entry.status != "submitted":
+        raise NotEditable(
+            f"This entry has been reviewed ({STATUS_LABELS[entry.status].lower()}) and "
+            f"can no longer be {verb}. Add a new entry instead."
+        )
+
+
+def _apply(entry: SelfTrainingEntry, data: EntryData) -> None:
+    entry.kind = data.kind
+    entry.topic_id = data.topic_id
+    entry.completed_on = data.completed_on
+    entry.title = data.title
+    entry.url = data.url
+    entry.minutes = data.minutes
+    entry.note = data.note
+
+
+def _attach(entry: SelfTrainingEntry, stored: str, evidence: evidence_files.Evidence) -> None:
+    entry.evidence_path = stored
+    entry.evidence_filename = evidence.filename
+    entry.evidence_content_type = evidence.content_type
+
+
+def entries_of(person: Person) -> list[SelfTrainingEntry]:
+    return list(
+        db.session.scalars(
+            select(SelfTrainingEntry)
+            .where(SelfTrainingEntry.person_id == person.id)
+            .order_by(SelfTrainingEntry.completed_on.desc(), SelfTrainingEntry.id.desc())
+        )
+    )
+
+
+def entry_of(person: Person, entry_id: int) -> SelfTrainingEntry | None:
+    entry = db.session.get(SelfTrainingEntry, entry_id)
+    return entry if entry is not None and entry.person_id == person.id else None
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+def review_queue() -> list[SelfTrainingEntry]:
+    """Entries waiting for review, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SelfTrainingEntry)
+            .where(SelfTrainingEntry.status == "submitted")
+            .order_by(SelfTrainingEntry.created_at, SelfTrainingEntry.id)
+        )
+    )
+
+
+def review_entry(
+    entry: SelfTrainingEntry, *, staff: StaffUser, accept: bool, comment: str = ""
+) -> SelfTrainingEntry:
+    """Accept an entry (it then counts) or return it with a comment; the person is emailed."""
+    if entry.status != "submitted":
+        raise TrainingError("This entry has already been reviewed.")
+    comment = comment.strip()
+    if not accept and not comment:
+        raise TrainingError("Say why the entry is returned: the person reads this comment.")
+    before = _snapshot(entry)
+    entry.status = "accepted" if accept else "returned"
+    entry.review_comment = comment
+    entry.reviewed_by_id = staff.id
+    entry.reviewed_at = utcnow()
+    audit.record(
+        "self_training.accept" if accept else "self_training.return",
+        entry,
+        before=before,
+        after={**_snapshot(entry), "comment": comment},
+        actor=staff,
+    )
+    queue_person_email(
+        entry.person,
+        "training_accepted" if accept else "training_returned",
+        context={"entry": entry, "kind_label": KIND_LABELS[entry.kind], "comment": comment},
+        dedupe_key=f"training-review-{entry.id}",
+    )
+    db.session.commit()
+    return entry
+
+
+# --- assignment and waivers ----------------------------------------------------------------
+
+
+def update_assignment(
+    person: Person,
+    *,
+    started_on: date | None,
+    role_type: str,
+    actor: StaffUser | str,
+    today: date | None = None,
+) -> Person:
+    """The assignment start date and role that set the RCW 28A.400.345 deadlines."""
+    today = today or today_local()
+    if role_type not in ROLE_TYPES:
+        raise TrainingError("Choose your role.")
+    if started_on is not None and started_on > today:
+        raise TrainingError("The assignment start date cannot be in the future.")
+    if started_on is not None and started_on.year < 1950:
+        raise TrainingError("Enter the assignment start date as month/day/year.")
+    before = {
+        "assignment_started_on": person.assignment_started_on.isoformat()
+        if person.assignment_started_on
+        else None,
+        "role_type": person.role_type,
+    }
+    person.assignment_started_on = started_on
+    person.role_type = role_type
+    audit.record(
+        "person.assignment",
+        person,
+        before=before,
+        after={"assignment_started_on": started_on.isoformat() if started_on else None,
+               "role_type": role_type},
+        actor=actor,
+    )  # fmt: skip
+    db.session.commit()
+    return person
+
+
+def grant_waiver(
+    person: Person, *, topic_id: int | None, reason: str, staff: StaffUser
+) -> TrainingWaiver:
+    """Significant prior training stands in for one topic (or, ``topic_id`` None, all)."""
+    reason = reason.strip()
+    if not reason:
+        raise TrainingError("Give the reason for the waiver: the prior training it rests on.")
+    if topic_id is not None and db.session.get(Topic, topic_id) is None:
+        raise TrainingError("Choose a topic from the list.")
+    waiver = TrainingWaiver(person=person, topic_id=topic_id, reason=reason,
+                            granted_by_id=staff.id)  # fmt: skip
+    db.session.add(waiver)
+    db.session.flush()
+    audit.record("training_waiver.grant", waiver,
+                 after={"person_id": person.id, "topic_id": topic_id, "reason": reason},
+                 actor=staff)  # fmt: skip
+    db.session.commit()
+    return waiver
+
+
+def revoke_waiver(waiver: TrainingWaiver, *, staff: StaffUser) -> TrainingWaiver:
+    if waiver.revoked_at is not None:
+        raise TrainingError("This waiver was already withdrawn.")
+    waiver.revoked_at = utcnow()
+    audit.record("training_waiver.revoke", waiver, after={"person_id": waiver.person_id},
+                 actor=staff)  # fmt: skip
+    db.session.commit()
+    return waiver

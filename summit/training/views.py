@@ -1,0 +1,661 @@
+"""Pages of self-training and the training record.
+
+Three blueprints:
+
+* ``training`` (public): ``/training`` (topics and self-training links) and
+  ``/records/<token>`` (a district's read-only view of a shared record);
+* ``training_portal`` (attendee, ``/my/training``): the record and its PDF, the
+  self-training log, assignment date and role, share links, the proof PDF;
+* ``training_staff`` (``/staff/training``): the review queue, a person's record,
+  waivers, issuing proofs, the resources editor. ``checkin`` staff may look;
+  only ``admin`` may change anything.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from summit.errors import render_error
+from summit.extensions import db, limiter
+from summit.models import (
+    Person,
+    ProofOfCompletion,
+    RecordShare,
+    SelfTrainingEntry,
+    Topic,
+    TrainingResource,
+    TrainingWaiver,
+)
+from summit.portal.access import attendee_required, current_attendee
+from summit.security import staff_required
+from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares, today_local
+from summit.training import evidence as evidence_files
+from summit.training import proof as proofs
+from summit.training import resources as resource_services
+from summit.training.documents import record_filename, render_record_pdf
+from summit.training.errors import CurriculumMissing, TrainingError
+from summit.training.forms import (
+    ActionForm,
+    AssignmentForm,
+    EntryForm,
+    ReasonForm,
+    ResourceForm,
+    ReviewForm,
+    ShareForm,
+    SummaryForm,
+    WaiverForm,
+)
+from summit.training.record import current_curriculum, training_record
+from summit.urls import absolute_url
+
+bp = Blueprint("training", __name__)
+portal_bp = Blueprint("training_portal", __name__, url_prefix="/my/training")
+staff_bp = Blueprint("training_staff", __name__, url_prefix="/staff/training")
+
+VIEW_ROLES = ("admin", "checkin")
+blueprints = (bp, portal_bp, staff_bp)
+
+
+def _share_limit() -> str:
+    return str(setting("RECORD_SHARE_RATE_LIMIT", DEFAULT_SHARE_RATE_LIMIT))
+
+
+@portal_bp.after_request
+@staff_bp.after_request
+def _private(response: Response) -> Response:
+    """Personal records must not sit in shared or browser caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_errorhandler(CurriculumMissing)
+def _no_curriculum(error: CurriculumMissing):
+    return render_error(503, error.message, "Training topics not loaded")
+
+
+@bp.app_template_global()
+def training_summary(person: Person):
+    """The portal home's "Training record" section: the record, or None without curricula."""
+    try:
+        return training_record(person)
+    except CurriculumMissing:
+        return None
+
+
+def _context() -> dict:
+    return {
+        "kind_labels": services.KIND_LABELS,
+        "status_labels": services.STATUS_LABELS,
+        "role_labels": services.ROLE_LABELS,
+    }
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+@bp.get("/training")
+def resources():
+    """Every topic of the current curriculum with its statute wording and self-training links."""
+    curriculum = current_curriculum()
+    active = resource_services.active_resources()
+    by_topic: dict[int | None, list[TrainingResource]] = {}
+    for resource in active:
+        by_topic.setdefault(resource.topic_id, []).append(resource)
+    return render_template(
+        "training/resources.html",
+        curriculum=curriculum,
+        general=by_topic.get(None, []),
+        by_topic=by_topic,
+    )
+
+
+@bp.get("/records/<token>")
+@limiter.limit(_share_limit)
+def shared_record(token: str):
+    """A district's read-only view of a shared record: no email, no phone, not indexed."""
+    try:
+        share = shares.open_share(token)
+    except shares.ShareUnavailable as error:
+        page = render_template("training/share_unavailable.html", message=error.message,
+                               reason=error.reason)  # fmt: skip
+        response = Response(page, status=error.status_code)
+    else:
+        record = training_record(share.person)
+        page = render_template("training/shared.html", record=record, share=share, **_context())
+        response = Response(page)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- portal: the record -------------------------------------------------------------------
+
+
+@portal_bp.get("/")
+@attendee_required
+def record():
+    person = current_attendee()
+    return render_template(
+        "training/record.html",
+        record=training_record(person),
+        entries=services.entries_of(person),
+        shares=shares.shares_of(person),
+        proofs=proofs.proofs_of(person),
+        form=ActionForm(),
+        share_status=shares.share_status,
+        **_context(),
+    )
+
+
+@portal_bp.get("/record.pdf")
+@attendee_required
+def record_pdf():
+    return _pdf_response(current_attendee())
+
+
+def _pdf_response(person: Person) -> Response:
+    record = training_record(person)
+    return Response(
+        render_record_pdf(record),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{record_filename(record)}"'},
+    )
+
+
+def _entry_form(entry: SelfTrainingEntry | None = None) -> EntryForm:
+    topics = training_record(current_attendee()).topics
+    form = EntryForm(obj=entry).with_topics(topics)
+    if request.method == "GET" and entry is None and request.args.get("topic", type=int):
+        form.topic_id.data = request.args.get("topic", type=int)
+    return form
+
+
+def _entry_data(form: EntryForm) -> services.EntryData:
+    return services.EntryData(
+        kind=form.kind.data,
+        topic_id=form.topic_id.data if isinstance(form.topic_id.data, int) else None,
+        completed_on=form.completed_on.data,
+        title=form.title.data or "",
+        url=form.url.data or "",
+        minutes=form.minutes.data,
+        note=form.note.data or "",
+    )
+
+
+def _uploaded(form: EntryForm):
+    file = form.evidence.data
+    if file is None or not getattr(file, "filename", ""):
+        return None
+    return evidence_files.read_upload(file.stream, file.filename)
+
+
+def _show_error(form, error: TrainingError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+@portal_bp.route("/entries/new", methods=["GET", "POST"])
+@attendee_required
+def new_entry():
+    form = _entry_form()
+    if form.validate_on_submit():
+        try:
+            services.add_entry(current_attendee(), _entry_data(form), evidence=_uploaded(form))
+        except TrainingError as error:
+            _show_error(form, error)
+        else:
+            flash("Your training is logged. ESD staff will review it.", "success")
+            return redirect(url_for("training_portal.record"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("training/entry_form.html", form=form, entry=None,
+                           today=today_local()), status  # fmt: skip
+
+
+def _own_entry(entry_id: int) -> SelfTrainingEntry:
+    entry = services.entry_of(current_attendee(), entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@portal_bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@attendee_required
+def edit_entry(entry_id: int):
+    entry = _own_entry(entry_id)
+    if entry.status != "submitted":
+        flash("This entry has been reviewed and can no longer be changed.", "warning")
+        return redirect(url_for("training_portal.record"))
+    form = _entry_form(entry)
+    if form.validate_on_submit():
+        try:
+            services.update_entry(entry, current_attendee(), _entry_data(form),
+                                  evidence=_uploaded(form),
+                                  remove_evidence=bool(form.remove_evidence.data))  # fmt: skip
+        except TrainingError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("Your entry is saved.", "success")
+            return redirect(url_for("training_portal.record"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("training/entry_form.html", form=form, entry=entry,
+                           today=today_local()), status  # fmt: skip
+
+
+@portal_bp.post("/entries/<int:entry_id>/delete")
+@attendee_required
+def delete_entry(entry_id: int):
+    entry = _own_entry(entry_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_entry(entry, current_attendee())
+    except TrainingError as error:
+        flash(error.message, "danger")
+    else:
+        flash("The entry is deleted.", "success")
+    return redirect(url_for("training_portal.record"), code=303)
+
+
+def _evidence_response(entry: SelfTrainingEntry) -> Response:
+    path = evidence_files.path_of(entry.evidence_path)
+    if path is None:
+        abort(404)
+    return send_file(
+        path,
+        mimetype=entry.evidence_content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=entry.evidence_filename or path.name,
+        max_age=0,
+    )
+
+
+@portal_bp.get("/entries/<int:entry_id>/evidence")
+@attendee_required
+def entry_evidence(entry_id: int):
+    return _evidence_response(_own_entry(entry_id))
+
+
+@portal_bp.route("/assignment", methods=["GET", "POST"])
+@attendee_required
+def assignment():
+    person = current_attendee()
+    form = AssignmentForm(obj=person)
+    if request.method == "GET":
+        form.started_on.data = person.assignment_started_on
+    if form.validate_on_submit():
+        try:
+            services.update_assignment(person, started_on=form.started_on.data,
+                                       role_type=form.role_type.data,
+                                       actor=services.attendee_actor(person))  # fmt: skip
+        except TrainingError as error:
+            form.started_on.errors = [*form.started_on.errors, error.message]
+        else:
+            flash("Your assignment details are saved.", "success")
+            return redirect(url_for("training_portal.record"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("training/assignment.html", form=form, today=today_local()), status
+
+
+@portal_bp.route("/shares", methods=["GET", "POST"])
+@attendee_required
+def share_links():
+    person = current_attendee()
+    form = ShareForm()
+    if form.validate_on_submit():
+        try:
+            share, token = shares.create_share(person, label=form.label.data or "",
+                                               days=form.days.data)  # fmt: skip
+        except TrainingError as error:
+            form.days.errors = [*form.days.errors, error.message]
+        else:
+            link = absolute_url("training.shared_record", token=token)
+            return render_template("training/share_created.html", share=share, link=link)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "training/shares.html",
+        form=form,
+        shares=shares.shares_of(person),
+        share_status=shares.share_status,
+        action=ActionForm(),
+    ), status
+
+
+@portal_bp.post("/shares/<int:share_id>/revoke")
+@attendee_required
+def revoke_share(share_id: int):
+    person = current_attendee()
+    share = db.session.get(RecordShare, share_id)
+    if share is None or share.person_id != person.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            shares.revoke_share(share, person)
+        except TrainingError as error:
+            flash(error.message, "warning")
+        else:
+            flash("The link is withdrawn: it no longer opens your record.", "success")
+    return redirect(url_for("training_portal.share_links"), code=303)
+
+
+@portal_bp.get("/proofs/<int:proof_id>.pdf")
+@attendee_required
+def proof_pdf(proof_id: int):
+    proof = db.session.get(ProofOfCompletion, proof_id)
+    if proof is None or proof.person_id != current_attendee().id:
+        abort(404)
+    return _proof_response(proof)
+
+
+def _proof_response(proof: ProofOfCompletion) -> Response:
+    return Response(
+        proofs.proof_pdf_bytes(proof),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{proof.serial}.pdf"'},
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+@staff_bp.get("/")
+@staff_required(*VIEW_ROLES)
+def overview():
+    """The review queue and a search for a person's record."""
+    q = request.args.get("q", "").strip()[:200]
+    people = []
+    if q:
+        like = f"%{q.lower()}%"
+        people = db.session.scalars(
+            select(Person)
+            .where(
+                or_(
+                    func.lower(Person.first_name + " " + Person.last_name).like(like),
+                    Person.email.like(like),
+                    func.lower(Person.agency).like(like),
+                )
+            )
+            .order_by(Person.last_name, Person.first_name)
+            .limit(50)
+        ).all()
+    return render_template(
+        "training/staff_review.html",
+        queue=services.review_queue(),
+        form=ReviewForm(),
+        q=q,
+        people=people,
+        **_context(),
+    )
+
+
+def _entry(entry_id: int) -> SelfTrainingEntry:
+    entry = db.session.get(SelfTrainingEntry, entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@staff_bp.post("/entries/<int:entry_id>/review")
+@staff_required("admin")
+def review(entry_id: int):
+    entry = _entry(entry_id)
+    form = ReviewForm()
+    decision = request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("accept", "return"):
+        flash("Choose accept or return.", "danger")
+        return redirect(url_for("training_staff.overview"), code=303)
+    try:
+        services.review_entry(entry, staff=_staff(), accept=decision == "accept",
+                              comment=form.comment.data or "")  # fmt: skip
+    except TrainingError as error:
+        flash(error.message, "danger")
+    else:
+        verb = "accepted" if decision == "accept" else "returned"
+        flash(f"“{entry.title}” by {entry.person.full_name} is {verb}; they are emailed.",
+              "success")  # fmt: skip
+    if request.form.get("back") == "person":
+        return redirect(url_for("training_staff.person", person_id=entry.person_id), code=303)
+    return redirect(url_for("training_staff.overview"), code=303)
+
+
+@staff_bp.get("/entries/<int:entry_id>/evidence")
+@staff_required(*VIEW_ROLES)
+def staff_evidence(entry_id: int):
+    return _evidence_response(_entry(entry_id))
+
+
+def _person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@staff_bp.get("/people/<int:person_id>")
+@staff_required(*VIEW_ROLES)
+def person(person_id: int):
+    person = _person(person_id)
+    record = training_record(person)
+    return render_template(
+        "training/staff_person.html",
+        person=person,
+        record=record,
+        entries=services.entries_of(person),
+        proofs=proofs.proofs_of(person),
+        waivers=db.session.scalars(
+            select(TrainingWaiver)
+            .where(TrainingWaiver.person_id == person.id)
+            .order_by(TrainingWaiver.created_at.desc())
+        ).all(),
+        waiver_form=WaiverForm().with_topics(record.topics),
+        review_form=ReviewForm(),
+        reason_form=ReasonForm(),
+        action=ActionForm(),
+        **_context(),
+    )
+
+
+@staff_bp.get("/people/<int:person_id>/record.pdf")
+@staff_required(*VIEW_ROLES)
+def person_pdf(person_id: int):
+    return _pdf_response(_person(person_id))
+
+
+@staff_bp.post("/people/<int:person_id>/waivers")
+@staff_required("admin")
+def grant_waiver(person_id: int):
+    person = _person(person_id)
+    form = WaiverForm().with_topics(training_record(person).topics)
+    if form.validate_on_submit():
+        topic_id = form.topic_id.data if isinstance(form.topic_id.data, int) else None
+        try:
+            services.grant_waiver(person, topic_id=topic_id, reason=form.reason.data,
+                                  staff=_staff())  # fmt: skip
+        except TrainingError as error:
+            flash(error.message, "danger")
+        else:
+            flash("The waiver is recorded.", "success")
+    else:
+        flash(" ".join(form.reason.errors) or "The waiver was not recorded.", "danger")
+    return redirect(url_for("training_staff.person", person_id=person.id), code=303)
+
+
+@staff_bp.post("/waivers/<int:waiver_id>/revoke")
+@staff_required("admin")
+def revoke_waiver(waiver_id: int):
+    waiver = db.session.get(TrainingWaiver, waiver_id)
+    if waiver is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            services.revoke_waiver(waiver, staff=_staff())
+        except TrainingError as error:
+            flash(error.message, "warning")
+        else:
+            flash("The waiver is withdrawn.", "success")
+    return redirect(url_for("training_staff.person", person_id=waiver.person_id), code=303)
+
+
+@staff_bp.post("/people/<int:person_id>/proof")
+@staff_required("admin")
+def issue_proof(person_id: int):
+    person = _person(person_id)
+    if ActionForm().validate_on_submit():
+        try:
+            proof = proofs.issue_proof(person, staff=_staff())
+        except TrainingError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(f"Proof of completion {proof.serial} is issued.", "success")
+    return redirect(url_for("training_staff.person", person_id=person.id), code=303)
+
+
+def _proof(proof_id: int) -> ProofOfCompletion:
+    proof = db.session.get(ProofOfCompletion, proof_id)
+    if proof is None:
+        abort(404)
+    return proof
+
+
+@staff_bp.get("/proofs/<int:proof_id>.pdf")
+@staff_required(*VIEW_ROLES)
+def staff_proof_pdf(proof_id: int):
+    return _proof_response(_proof(proof_id))
+
+
+@staff_bp.post("/proofs/<int:proof_id>/revoke")
+@staff_required("admin")
+def revoke_proof(proof_id: int):
+    proof = _proof(proof_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            proofs.revoke_proof(proof, staff=_staff(), reason=form.reason.data)
+        except TrainingError as error:
+            flash(error.message, "warning")
+        else:
+            flash(f"Proof {proof.serial} is revoked.", "success")
+    else:
+        flash("Give the reason for revoking.", "danger")
+    return redirect(url_for("training_staff.person", person_id=proof.person_id), code=303)
+
+
+# --- staff: resources ------------------------------------------------------------------------
+
+
+@staff_bp.get("/resources")
+@staff_required(*VIEW_ROLES)
+def resource_list():
+    curriculum = current_curriculum()
+    return render_template(
+        "training/staff_resources.html",
+        resources=resource_services.all_resources(),
+        curriculum=curriculum,
+        action=ActionForm(),
+        summary_forms={
+            item.topic_id: SummaryForm(prefix=f"topic{item.topic_id}", summary=item.topic.summary)
+            for item in curriculum.items
+        },
+    )
+
+
+def _resource_form(resource: TrainingResource | None = None) -> ResourceForm:
+    """Curriculum items have ``topic_id`` and ``title``, all a topic select needs."""
+    return ResourceForm(obj=resource).with_topics(current_curriculum().items)
+
+
+@staff_bp.route("/resources/new", methods=["GET", "POST"])
+@staff_required("admin")
+def new_resource():
+    return _edit_resource(None)
+
+
+@staff_bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@staff_required("admin")
+def edit_resource(resource_id: int):
+    resource = db.session.get(TrainingResource, resource_id)
+    if resource is None:
+        abort(404)
+    return _edit_resource(resource)
+
+
+def _edit_resource(resource: TrainingResource | None):
+    form = _resource_form(resource)
+    if resource is not None and request.method == "GET":
+        form.checked.data = False
+    if form.validate_on_submit():
+        try:
+            resource_services.save_resource(
+                resource,
+                staff=_staff(),
+                topic_id=form.topic_id.data if isinstance(form.topic_id.data, int) else None,
+                title=form.title.data,
+                url=form.url.data or "",
+                provider=form.provider.data or "",
+                format=form.format.data,
+                approx_minutes=form.approx_minutes.data,
+                position=form.position.data or 0,
+                is_active=bool(form.is_active.data),
+                checked=bool(form.checked.data),
+            )
+        except TrainingError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("The resource is saved.", "success")
+            return redirect(url_for("training_staff.resource_list"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("training/staff_resource_form.html", form=form,
+                           resource=resource), status  # fmt: skip
+
+
+@staff_bp.post("/resources/<int:resource_id>/checked")
+@staff_required("admin")
+def resource_checked(resource_id: int):
+    resource = db.session.get(TrainingResource, resource_id)
+    if resource is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            resource_services.mark_checked(resource, staff=_staff())
+        except TrainingError as error:
+            flash(error.message, "warning")
+        else:
+            flash(f"“{resource.title}” is marked as checked today.", "success")
+    return redirect(url_for("training_staff.resource_list"), code=303)
+
+
+@staff_bp.post("/topics/<int:topic_id>/summary")
+@staff_required("admin")
+def topic_summary(topic_id: int):
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        abort(404)
+    form = SummaryForm(prefix=f"topic{topic_id}")
+    if form.validate_on_submit():
+        resource_services.save_topic_summary(topic, form.summary.data or "", staff=_staff())
+        flash(f"The description of “{topic.title}” is saved.", "success")
+    else:
+        flash(" ".join(form.summary.errors) or "The description was not saved.", "danger")
+    return redirect(url_for("training_staff.resource_list"), code=303)

@@ -1,0 +1,211 @@
+"""Staff review of self-training: the queue, accept / return with a comment, the emails."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from summit.curricula import STATUTE_CODE
+from summit.extensions import db
+from summit.models import AuditLog, OutboxMessage, SelfTrainingEntry, Topic, TrainingWaiver
+from summit.training.record import training_record
+from tests.test_training_support import log, text
+
+
+@pytest.fixture
+def statute(curricula):
+    return curricula[STATUTE_CODE]
+
+
+@pytest.fixture
+def trauma(statute):
+    return db.session.scalar(select(Topic).where(Topic.code == "trauma"))
+
+
+def mail(kind: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+def test_the_queue_needs_staff(client, statute):
+    response = client.get("/staff/training/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+
+
+def test_checkin_staff_see_the_queue_but_cannot_review(client, auth, make_person, trauma):
+    entry = log(make_person(), trauma.id, title="NASRO webinar on trauma")
+    auth.as_role("checkin")
+    page = client.get("/staff/training/")
+    assert page.status_code == 200 and "NASRO webinar on trauma" in text(page)
+    assert "Accept" not in text(page)
+    response = client.post(
+        f"/staff/training/entries/{entry.id}/review", data={"decision": "accept"}
+    )
+    assert response.status_code == 403
+    db.session.refresh(entry)
+    assert entry.status == "submitted" and mail("training_accepted") == []
+
+
+def test_an_admin_accepts_and_the_topic_is_done_and_the_person_emailed(
+    client, auth, make_person, trauma
+):
+    person = make_person()
+    entry = log(person, trauma.id, minutes=60, title="NASRO webinar on trauma")
+    admin = auth.as_role("admin")
+    assert "NASRO webinar on trauma" in text(client.get("/staff/training/"))
+    response = client.post(
+        f"/staff/training/entries/{entry.id}/review", data={"decision": "accept", "comment": ""}
+    )
+    assert response.status_code == 303
+    db.session.refresh(entry)
+    assert (entry.status, entry.reviewed_by_id) == ("accepted", admin.id)
+    assert entry.reviewed_at is not None
+    (message,) = mail("training_accepted")
+    assert message.recipient == person.email
+    assert "NASRO webinar on trauma" in message.subject and "accepted" in message.text_body
+    assert "/my/enter/" in message.text_body
+    assert training_record(person).for_topic(trauma.id).status == "done"
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "self_training.accept"))
+    assert "Nothing is waiting for review" in text(client.get("/staff/training/"))
+
+
+def test_returning_needs_a_comment_which_the_person_reads(client, auth, make_person, trauma):
+    person = make_person()
+    entry = log(person, trauma.id)
+    auth.as_role("admin")
+    refused = client.post(
+        f"/staff/training/entries/{entry.id}/review",
+        data={"decision": "return", "comment": "  "},
+        follow_redirects=True,
+    )
+    assert "Say why the entry is returned" in text(refused)
+    db.session.refresh(entry)
+    assert entry.status == "submitted" and mail("training_returned") == []
+
+    client.post(
+        f"/staff/training/entries/{entry.id}/review",
+        data={"decision": "return", "comment": "Please attach the certificate."},
+    )
+    db.session.refresh(entry)
+    assert (entry.status, entry.review_comment) == ("returned", "Please attach the certificate.")
+    (message,) = mail("training_returned")
+    assert "Please attach the certificate." in message.text_body
+    assert "Please attach the certificate." in message.html_body
+    assert training_record(person).for_topic(trauma.id).status == "missing"
+
+
+def test_an_entry_is_reviewed_once(client, auth, make_person, trauma):
+    entry = log(make_person(), trauma.id)
+    auth.as_role("admin")
+    client.post(f"/staff/training/entries/{entry.id}/review", data={"decision": "accept"})
+    again = client.post(
+        f"/staff/training/entries/{entry.id}/review",
+        data={"decision": "return", "comment": "no"},
+        follow_redirects=True,
+    )
+    assert "already been reviewed" in text(again)
+    db.session.refresh(entry)
+    assert entry.status == "accepted" and len(mail("training_accepted")) == 1
+    assert mail("training_returned") == []
+
+
+def test_an_unknown_decision_changes_nothing(client, auth, make_person, trauma):
+    entry = log(make_person(), trauma.id)
+    auth.as_role("admin")
+    client.post(f"/staff/training/entries/{entry.id}/review", data={"decision": "maybe"})
+    assert db.session.get(SelfTrainingEntry, entry.id).status == "submitted"
+
+
+def test_staff_see_a_persons_record_and_record_a_waiver(client, auth, make_person, trauma):
+    person = make_person(agency="Selah Police Department")
+    log(person, trauma.id, title="Module waiting")
+    auth.as_role("admin")
+    found = text(client.get("/staff/training/?q=selah"))
+    assert person.full_name in found
+    page = client.get(f"/staff/training/people/{person.id}")
+    assert page.status_code == 200
+    assert "Module waiting" in text(page) and "Record waiver" in text(page)
+
+    response = client.post(
+        f"/staff/training/people/{person.id}/waivers",
+        data={"topic_id": str(trauma.id), "reason": "Trauma course, state academy 2023"},
+    )
+    assert response.status_code == 303
+    waiver = db.session.scalar(select(TrainingWaiver))
+    assert (waiver.topic_id, waiver.reason) == (trauma.id, "Trauma course, state academy 2023")
+    assert training_record(person).for_topic(trauma.id).status == "waived"
+    assert "Trauma course, state academy 2023" in text(
+        client.get(f"/staff/training/people/{person.id}")
+    )
+
+    client.post(f"/staff/training/waivers/{waiver.id}/revoke")
+    assert training_record(person).for_topic(trauma.id).status == "missing"
+
+
+def test_a_waiver_without_a_reason_is_refused(client, auth, make_person, statute):
+    person = make_person()
+    auth.as_role("admin")
+    response = client.post(
+        f"/staff/training/people/{person.id}/waivers",
+        data={"topic_id": "", "reason": ""},
+        follow_redirects=True,
+    )
+    assert "Give the reason" in text(response)
+    assert db.session.scalar(select(TrainingWaiver)) is None
+
+
+def test_checkin_staff_cannot_record_waivers(client, auth, make_person, statute):
+    person = make_person()
+    auth.as_role("checkin")
+    response = client.post(
+        f"/staff/training/people/{person.id}/waivers", data={"topic_id": "", "reason": "prior"}
+    )
+    assert response.status_code == 403
+
+
+def test_staff_edit_resources_with_url_checks(client, auth, statute, trauma):
+    auth.as_role("admin")
+    bad = client.post(
+        "/staff/training/resources/new",
+        data={
+            "title": "Trauma course",
+            "url": "javascript:alert(1)",
+            "format": "online course",
+            "topic_id": str(trauma.id),
+        },
+    )
+    assert bad.status_code == 400 and "full web address" in text(bad)
+    from summit.models import TrainingResource
+
+    assert db.session.scalar(select(TrainingResource)) is None
+    good = client.post(
+        "/staff/training/resources/new",
+        data={
+            "title": "Trauma course",
+            "url": "https://example.org/trauma",
+            "provider": "OSPI",
+            "format": "online course",
+            "approx_minutes": "45",
+            "topic_id": str(trauma.id),
+            "is_active": "y",
+        },
+    )
+    assert good.status_code == 303
+    resource = db.session.scalar(select(TrainingResource))
+    assert (resource.topic_id, resource.approx_minutes, resource.last_checked_at) == (
+        trauma.id,
+        45,
+        None,
+    )
+    client.post(f"/staff/training/resources/{resource.id}/checked")
+    db.session.refresh(resource)
+    assert resource.last_checked_at is not None
+    page = text(client.get("/training"))
+    assert "Trauma course" in page and "about 45 minutes" in page
+    assert "link checked by ESD staff on" in page
+    assert client.get("/staff/training/resources").status_code == 200
+
+
+def test_checkin_staff_cannot_edit_resources(client, auth, statute):
+    auth.as_role("checkin")
+    assert client.get("/staff/training/resources").status_code == 200
+    assert client.get("/staff/training/resources/new").status_code == 403

@@ -1,0 +1,77 @@
+"""Shared helpers for the training tests (imported by the other test_training_* modules)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from summit.checkin.services import check_in
+from summit.extensions import db
+from summit.models import Person, SelfTrainingEntry, StaffUser, utcnow
+from summit.portal.tokens import portal_token
+from summit.training.services import EntryData, add_entry, review_entry
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
+
+
+def attend(registration, topic_ids=None, staff=None):
+    """Check ``registration`` into the sessions teaching ``topic_ids`` (all when None)."""
+    for session in registration.event.sessions:
+        if topic_ids is None or any(t.topic_id in topic_ids for t in session.topics):
+            result = check_in(
+                registration.event_id,
+                registration.ticket_code,
+                staff=staff,
+                source="scanner",
+                session_id=session.id,
+            )
+            assert result.ok, result.reason
+
+
+def log(
+    person: Person,
+    topic_id: int | None,
+    minutes: int = 60,
+    *,
+    kind: str = "topic",
+    completed_on: date | None = None,
+    title: str = "OSPI module",
+    url: str = "https://ospi.k12.wa.us/module",
+) -> SelfTrainingEntry:
+    data = EntryData(
+        kind=kind,
+        topic_id=topic_id,
+        completed_on=completed_on or date(2024, 3, 1),
+        title=title,
+        url=url,
+        minutes=minutes,
+    )
+    return add_entry(person, data)
+
+
+def accepted(
+    person: Person, topic_id: int | None, staff: StaffUser, minutes: int = 60, **kwargs
+) -> SelfTrainingEntry:
+    entry = log(person, topic_id, minutes, **kwargs)
+    return review_entry(entry, staff=staff, accept=True)
+
+
+def enter_portal(client, person: Person):
+    response = client.get(f"/my/enter/{portal_token(person)}")
+    assert response.status_code == 302
+    return response
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def now():
+    return utcnow()
+
+
+def reload(obj):
+    db.session.refresh(obj)
+    return obj
