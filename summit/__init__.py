@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_cli(app)
     register_mail(app)
+    register_documents(app)
     return app
 
 
@@ -107,3 +108,11 @@ def register_mail(app: Flask) -> None:
     from summit.mail import init_mail
 
     init_mail(app)
+
+
+def register_documents(app: Flask) -> None:
+    """Warn once at start when PDFs will be slow (no HarfBuzz font subsetting)."""
+    from summit.documents.pdf import warn_if_slow_font_subsetting
+
+    if not app.testing:
+        warn_if_slow_font_subsetting(app.logger)

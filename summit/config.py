@@ -54,6 +54,17 @@ class Defaults:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # Stored files (certificates, evidence, branding); None means <instance>/storage.
+    STORAGE_DIR: str | None = None
+    VERIFY_RATE_LIMIT = "30 per minute"
+    CERTIFICATE_WORKERS: int | None = None
+    CERTIFICATE_SERIAL_PREFIX = "S5"
+    TRAINING_CURRICULUM = "wa-rcw-28a-310-515"
+    TRAINING_REQUIRED_MINUTES = 60
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    RECORD_SHARE_DAYS = 30
+    RECORD_SHARE_RATE_LIMIT = "30 per minute; 300 per hour"
+
     # Card payments are on when both Stripe keys are set (docs/payments.md).
     STRIPE_SECRET_KEY: str | None = None
     STRIPE_WEBHOOK_SECRET: str | None = None

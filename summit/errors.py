@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
     400: "The request could not be understood. Please check what you sent and try again.",
+    401: "Please sign in again.",
     403: "Your account does not have access to this page.",
     404: "We could not find that page. The link may be mistyped or out of date.",
     405: "That action is not allowed here.",
@@ -28,6 +29,14 @@ def render_error(code: int, message: str | None = None, title: str | None = None
     return render_template("errors/error.html", code=code, message=message, title=title), code
 
 
+def _own_description(error: HTTPException) -> str | None:
+    """The message passed to ``abort(code, "…")``, or None for werkzeug's stock text."""
+    if error.code == 429:  # flask-limiter puts the limit ("5 per 1 minute") here
+        return None
+    stock = type(error).description
+    return error.description if error.description and error.description != stock else None
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -42,8 +51,7 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        description = error.description if error.code not in MESSAGES else None
-        return render_error(error.code, description)
+        return render_error(error.code, _own_description(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

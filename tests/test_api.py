@@ -281,6 +281,7 @@ def test_nul_bytes_never_reach_the_database(client, scanner, make_event, path):
     method = client.delete if path.startswith("/checkins") else client.get
     response = method(f"/api/v1{path}", headers=scanner)
     assert response.status_code in (200, 404)
+    assert response.is_json
 
 
 def test_a_code_with_nul_bytes_is_an_unknown_code(client, scanner, make_event):

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from summit.certificates import storage
+from summit import storage
 from summit.certificates.document import hours, verification_url
 from summit.certificates.eligibility import certificate_for
 from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired

@@ -11,7 +11,8 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from summit.certificates import branding, bulk, storage
+from summit import storage
+from summit.certificates import branding, bulk
 from summit.certificates.services import issue_certificate, revoke_certificate
 from summit.extensions import db
 from summit.models import AuditLog, Certificate, CertificateBatch, OutboxMessage

@@ -304,6 +304,15 @@ def test_walk_in_registers_with_the_normal_rules_and_checks_in(make_event, desk)
     assert count == 2
 
 
+def test_walk_in_works_on_the_day_after_online_registration_closed(make_event, desk):
+    from summit.models import utcnow
+
+    event = make_event(registration_closes_at=utcnow() - timedelta(days=7))
+    result = walk_in(event.id, tier_slug="sro", email="late@wsp.example", first_name="Jo",
+                     last_name="Late", agency="Washington State Patrol", staff=desk)  # fmt: skip
+    assert result.status == "ok" and result.registration.state == "confirmed"
+
+
 def test_search_finds_people_by_any_part_of_name_email_or_agency(
     make_event, make_registration, make_person
 ):

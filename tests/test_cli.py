@@ -5,7 +5,18 @@ from summit.models import Event, StaffUser
 
 
 @pytest.mark.parametrize(
-    "command", ["init-db", "seed-demo", "create-staff", "demo", "expire-offers"]
+    "command",
+    [
+        "init-db",
+        "seed-demo",
+        "create-staff",
+        "demo",
+        "expire-offers",
+        "send-mail",
+        "send-reminders",
+        "create-api-token",
+        "issue-certificates",
+    ],
 )
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[command, "--help"])

@@ -75,3 +75,20 @@ def test_security_headers(client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_a_nul_byte_in_any_form_is_a_clear_400(client, make_event):
+    event = make_event()
+    response = client.post(f"/events/{event.slug}/register", data={"first_name": "Dana\x00"})
+    assert response.status_code == 400
+    assert "not allowed" in response.get_data(as_text=True)
+    assert client.get("/my/sign-in?email=a%00b").status_code == 400
+
+
+def test_staff_json_calls_get_401_not_a_redirect(client, make_event):
+    event = make_event()
+    response = client.get(
+        f"/staff/events/{event.slug}/checkin/live.json", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Sign in as staff again."

@@ -361,7 +361,7 @@ def test_details_are_saved_and_audited(client, make_registration):
         ("phone", "call me", "Enter a phone number such as"),
         ("agency", "", "Enter your agency or employer."),
         ("job_title", "x" * 201, "Field cannot be longer than 200 characters."),
-        ("first_name", "Sam\x00", "characters that are not allowed"),
+        ("first_name", "Sam\x07", "characters that are not allowed"),
     ],
 )
 def test_each_invalid_field_gets_its_own_message(client, make_registration, field, value, message):
@@ -492,3 +492,17 @@ def test_an_expired_offer_cannot_be_accepted(client, make_registration):
     response = client.post(f"/my/registrations/{registration.id}/accept", follow_redirects=True)
     assert "This offer has expired" in text(response)
     assert db.session.get(Registration, registration.id).state == "cancelled"
+
+
+def test_the_attendee_sees_their_own_topic_credit(client, make_registration, make_staff):
+    from summit.checkin.services import check_in
+
+    registration = make_registration()
+    first = registration.event.sessions[0]
+    check_in(registration.event_id, registration.ticket_code, staff=make_staff("checkin"),
+             source="scanner", session_id=first.id)  # fmt: skip
+    enter(client, registration.person)
+    page = text(client.get(f"/my/registrations/{registration.id}"))
+    topics = len(registration.event.curriculum.items)
+    assert "Your training credit" in page
+    assert f"1 of {topics} topics complete" in page

@@ -91,7 +91,7 @@ def test_full_event_receipt_says_waitlist(client, make_event):
         ("phone", "12", "phone number"),
         ("agency", "", "Enter your agency or employer."),
         ("tier", "vip", "Not a valid choice"),
-        ("first_name", "Dana\x00", "characters that are not allowed"),
+        ("first_name", "Dana\x07", "characters that are not allowed"),
     ],
 )
 def test_each_bad_field_gets_its_own_message_and_keeps_the_input(

@@ -172,6 +172,12 @@ def test_summit_and_self_training_together_earn_a_verifiable_proof(
     assert answer["issued_on"] == today_local().isoformat()
     assert "email" not in answer and person.email not in str(answer)
     assert verify_proof("A" * 32) is None and verify_proof("") is None
+    page = app.test_client().get(f"/verify/{proof.verification_code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Valid certificate" in html and "Sam Reyes" in html and proof.serial in html
+    machine = app.test_client().get(f"/verify/{proof.verification_code}.json").get_json()
+    assert machine["kind"] == "proof_of_completion" and machine["status"] == "valid"
 
     with pytest.raises(TrainingError, match="already valid"):
         issue_proof(person, staff=admin)

@@ -18,7 +18,7 @@ from xml.parsers import expat
 
 from PIL import Image, UnidentifiedImageError
 
-from summit.certificates import storage
+from summit import storage
 
 MAX_BYTES = 1024 * 1024
 MAX_PIXELS = 4096 * 4096

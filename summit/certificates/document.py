@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from summit.certificates import branding, storage
+from summit import storage
+from summit.certificates import branding
 from summit.certificates.services import grouped_verification_code
 from summit.documents.pdf import render_pdf
 from summit.models import Certificate, Event

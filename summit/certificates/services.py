@@ -33,8 +33,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from summit import audit
-from summit.certificates import storage
+from summit import audit, storage
 from summit.certificates.eligibility import Eligibility, certificate_for
 from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired
 from summit.checkin.credit import Credit

@@ -30,6 +30,7 @@ from summit.certificates.services import (
 )
 from summit.extensions import limiter
 from summit.models import Certificate
+from summit.training.proof import verify_proof
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -107,18 +108,26 @@ def form():
     return redirect(url_for("verify.certificate", code=code), code=303)
 
 
+def answer_for(code: str) -> dict[str, Any]:
+    """One verification page for every document the ESD signs: a certificate, or the
+    proof of completion from the training record, found by its code."""
+    found = find_by_code(code)
+    if found is not None:
+        return public_view(found)
+    return verify_proof(code) or public_view(None)
+
+
 @bp.get("/<string:code>.json")
 @verify_limit
 def certificate_json(code: str):
-    answer = public_view(find_by_code(code))
+    answer = answer_for(code)
     return jsonify(answer), 404 if answer["status"] == "unknown" else 200
 
 
 @bp.get("/<string:code>")
 @verify_limit
 def certificate(code: str):
-    found = find_by_code(code)
-    answer = public_view(found)
+    answer = answer_for(code)
     code = normalise_verification_code(code)
     page = render_template(
         "verify/result.html",

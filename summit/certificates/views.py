@@ -30,7 +30,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from summit.certificates import branding, bulk, storage
+from summit import storage
+from summit.certificates import branding, bulk
 from summit.certificates import services as certificates
 from summit.certificates.eligibility import certificate_for
 from summit.certificates.errors import CertificateError

@@ -477,6 +477,7 @@ def walk_in(
     result = register_attendee(
         event_id, tier_slug=tier_slug, email=email, first_name=first_name,
         last_name=last_name, agency=agency, phone=phone, job_title=job_title, actor=staff,
+        at_the_door=True,
     )  # fmt: skip
     code = result.registration.ticket_code
     return check_in(event_id, code, staff=staff, source="walk_in", nonce=nonce)

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from summit.checkin.credit import credit_minutes
 from summit.documents import render_ticket_pdf, ticket_filename
 from summit.extensions import limiter
 from summit.models import Registration
@@ -133,6 +134,7 @@ def registration(registration_id: int):
         else None,
         can_cancel=services.can_cancel(registration),
         form=ConfirmForm(),
+        credit=credit_minutes(registration) if registration.state == "confirmed" else None,
     )
 
 

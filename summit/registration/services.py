@@ -109,11 +109,14 @@ def register_attendee(
     role_type: str | None = None,
     actor: Actor = "attendee",
     now: datetime | None = None,
+    at_the_door: bool = False,
 ) -> RegistrationResult:
     """Register a person, or return their existing active registration unchanged.
 
     The state follows the rules: full → waitlisted; approval tier →
     pending_approval; fee tier → awaiting_payment; otherwise confirmed.
+    ``at_the_door`` is the check-in desk's walk-in: the online registration
+    window does not apply, everything else does.
     """
     now = now or utcnow()
     event = lock_event(event_id)
@@ -130,7 +133,7 @@ def register_attendee(
             )
             db.session.commit()
             return RegistrationResult(existing, created=False)
-    if event.registration_status(now) != "open":
+    if not at_the_door and event.registration_status(now) != "open":
         raise RegistrationClosed(_closed_message(event, now))
     tier = _open_tier(event, tier_slug)
     details = dict(first_name=first_name, last_name=last_name, phone=phone, agency=agency,

@@ -8,7 +8,6 @@ waivers, shares and proofs, each auditing and committing once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -41,12 +40,6 @@ def evidence_max_bytes() -> int:
 
 def share_days() -> int:
     return int(setting("RECORD_SHARE_DAYS", DEFAULT_SHARE_DAYS))
-
-
-def storage_dir() -> Path:
-    """Where uploaded evidence and issued proofs live: ``STORAGE_DIR`` or ``<instance>/storage``."""
-    configured = current_app.config.get("STORAGE_DIR")
-    return Path(configured or Path(current_app.instance_path) / "storage")
 
 
 def local_zone() -> ZoneInfo:

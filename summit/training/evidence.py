@@ -7,13 +7,12 @@ same folder and renamed into place, so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from summit.training import evidence_max_bytes, storage_dir
+from summit import storage
+from summit.training import evidence_max_bytes
 from summit.training.errors import EvidenceRejected
 
 # (magic bytes, extension, content type): what the file *is*, whatever it is called.
@@ -66,35 +65,16 @@ def safe_filename(filename: str, extension: str) -> str:
 
 def store(person_id: int, evidence: Evidence) -> str:
     """Write the file atomically; returns its path relative to ``STORAGE_DIR``."""
-    relative = (
-        Path("evidence")
-        / str(int(person_id))
-        / (f"{secrets.token_urlsafe(18)}.{evidence.extension}")
-    )
-    target = storage_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(evidence.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return relative.as_posix()
+    relative = f"evidence/{int(person_id)}/{secrets.token_urlsafe(18)}.{evidence.extension}"
+    storage.write_atomic(relative, evidence.data)
+    return relative
 
 
 def path_of(relative: str) -> Path | None:
     """The stored file for a row's ``evidence_path``, refusing anything outside storage."""
-    if not relative:
+    if not relative or not storage.exists(relative):
         return None
-    root = storage_dir().resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path
+    return storage.resolve(relative)
 
 
 def remove(relative: str) -> None:

@@ -11,24 +11,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import secrets
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from summit import audit
+from summit import audit, storage
 from summit.documents import render_pdf
 from summit.extensions import db
 from summit.models import Person, ProofOfCompletion, StaffUser, utcnow
 from summit.qr import qr_svg_data_uri
-from summit.training import local_date, storage_dir
+from summit.training import local_date
 from summit.training.errors import NotEligible, TrainingError
 from summit.training.record import TrainingRecord, training_record
 
@@ -149,27 +146,15 @@ def issue_proof(
 
 
 def _store(serial: str, pdf: bytes) -> str:
-    relative = Path("proofs") / f"{serial}.pdf"
-    target = storage_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".proof-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pdf)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return relative.as_posix()
+    relative = f"proofs/{serial}.pdf"
+    storage.write_atomic(relative, pdf)
+    return relative
 
 
 def proof_pdf_bytes(proof: ProofOfCompletion) -> bytes:
     """The stored PDF, or a fresh print of the frozen details when the file is gone."""
-    if proof.file_path:
-        root = storage_dir().resolve()
-        path = (root / proof.file_path).resolve()
-        if path.is_relative_to(root) and path.is_file():
-            return path.read_bytes()
+    if proof.file_path and storage.exists(proof.file_path):
+        return storage.read(proof.file_path)
     return render_proof_pdf(proof)
 
 

@@ -1,4 +1,6 @@
-"""Files under ``STORAGE_DIR``: written atomically, addressed by paths relative to it.
+"""Stored files (certificates, proofs, evidence, branding) under ``STORAGE_DIR``.
+
+Written atomically and addressed by paths relative to the folder.
 
 A reader never sees half a file: bytes go to a temporary file in the same folder,
 are flushed to disk, then renamed over the final name (atomic on POSIX). Paths in
