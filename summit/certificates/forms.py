@@ -5,13 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
+from summit.admin.forms import ActionForm, ReasonRequiredForm
 from summit.registration.forms import plain_text, strip
-
-
-class ActionForm(FlaskForm):
-    """A button with nothing to fill in: only the CSRF token."""
 
 
 class IssueForm(FlaskForm):
@@ -28,16 +25,9 @@ class IssueForm(FlaskForm):
     unsigned_ok = BooleanField("Issue without a signature image")
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        filters=[strip],
-        validators=[
-            DataRequired("Give a reason; it is kept in the audit log."),
-            Length(max=500),
-            plain_text,
-        ],
-    )
+# Revoking or withholding needs the same audited reason as staff actions on registrations.
+ReasonForm = ReasonRequiredForm
+__all__ = ["ActionForm", "BrandingForm", "BulkIssueForm", "IssueForm", "ReasonForm", "ResendForm"]
 
 
 class ResendForm(FlaskForm):

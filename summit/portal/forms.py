@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField, TelField
+from wtforms import EmailField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from summit.models import Person
 from summit.registration.fields import normalise_phone
-from summit.registration.forms import plain_text, strip
+from summit.registration.forms import ContactForm, strip
 
 DETAIL_FIELDS = ("first_name", "last_name", "phone", "agency", "job_title")
 
@@ -26,43 +26,9 @@ class LinkRequestForm(FlaskForm):
     submit = SubmitField("Email me a link")
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(ContactForm):
     """The contact details an attendee may correct themselves (never the email)."""
 
-    first_name = StringField(
-        "First name",
-        filters=[strip],
-        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "given-name"},
-    )
-    last_name = StringField(
-        "Last name",
-        filters=[strip],
-        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "family-name"},
-    )
-    phone = TelField(
-        "Phone",
-        filters=[strip],
-        validators=[DataRequired("Enter a phone number."), Length(max=40), plain_text],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    agency = StringField(
-        "Agency or employer",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your agency or employer."),
-            Length(max=200),
-            plain_text,
-        ],
-        render_kw={"autocomplete": "organization"},
-    )
-    job_title = StringField(
-        "Job title",
-        filters=[strip],
-        validators=[DataRequired("Enter your job title."), Length(max=200), plain_text],
-        render_kw={"autocomplete": "organization-title"},
-    )
     submit = SubmitField("Save my details")
 
     @classmethod

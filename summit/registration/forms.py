@@ -35,7 +35,9 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RegistrationForm(FlaskForm):
+class ContactForm(FlaskForm):
+    """The contact fields a person types at registration and may correct later."""
+
     first_name = StringField(
         "First name",
         filters=[strip],
@@ -47,12 +49,6 @@ class RegistrationForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
         render_kw={"autocomplete": "family-name"},
-    )
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[DataRequired("Enter your email address."), Length(max=254), plain_text],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     phone = TelField(
         "Phone",
@@ -75,6 +71,15 @@ class RegistrationForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Enter your job title."), Length(max=200), plain_text],
         render_kw={"autocomplete": "organization-title"},
+    )
+
+
+class RegistrationForm(ContactForm):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254), plain_text],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     tier = RadioField("Registration type", validators=[DataRequired("Choose a registration type.")])
     school_district = StringField(
