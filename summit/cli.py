@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import OperationalError
+from werkzeug.serving import run_simple
 
 from summit.auth.services import StaffError, create_staff
 from summit.curricula import ensure_curricula
@@ -103,4 +104,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         f"    password:      {password}\n"
     )
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask refuses app.run() inside its own CLI, so serve with werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)

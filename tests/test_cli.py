@@ -69,3 +69,45 @@ def test_demo_prints_a_working_staff_login(make_app, tmp_path):
     response = client.post("/staff/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302
     assert "/events/s5-" in result.output
+
+
+def test_demo_serves_the_event_on_the_printed_url(tmp_path):
+    """The README's first command, end to end: migrate, seed, print, and really serve."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "SUMMIT_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "summit", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        page = None
+        for _ in range(150):
+            try:
+                home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                page = home.decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None, "the demo server never answered"
+        assert 'href="/events/s5-' in page
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert f"summit is ready: http://127.0.0.1:{port}" in output
+    assert "password:" in output
