@@ -175,7 +175,7 @@ def test_summit_and_self_training_together_earn_a_verifiable_proof(
     page = app.test_client().get(f"/verify/{proof.verification_code}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Valid certificate" in html and "Sam Reyes" in html and proof.serial in html
+    assert "Valid proof of completion" in html and "Sam Reyes" in html and proof.serial in html
     machine = app.test_client().get(f"/verify/{proof.verification_code}.json").get_json()
     assert machine["kind"] == "proof_of_completion" and machine["status"] == "valid"
 
