@@ -1,0 +1,93 @@
+"""Automated accessibility checks (axe-core, installed by npm ci) of the pages people use.
+
+axe finds what machines can find: missing labels, contrast, landmarks, ARIA misuse.
+Serious and critical findings fail the test; keyboard use is covered by the journey
+tests that fill forms with the keyboard.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.conftest import STAFF_PASSWORD
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+
+
+@pytest.fixture
+def audit(browser):
+    """Open a page (CSP bypassed only to inject axe) and return its serious violations."""
+    context = browser.new_context(bypass_csp=True, **PHONE)
+    page = context.new_page()
+
+    def run(url: str) -> list[str]:
+        page.goto(url)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    run.page = page
+    yield run
+    context.close()
+
+
+def test_public_pages_have_no_serious_accessibility_problems(live_server, audit, make_event):
+    event = make_event()
+    for path in (
+        "/",
+        f"/events/{event.slug}",
+        f"/events/{event.slug}/register",
+        "/my/sign-in",
+        "/staff/sign-in",
+        "/verify",
+        "/training",
+    ):
+        assert audit(live_server.url + path) == [], path
+
+
+def test_registration_errors_are_accessible(live_server, audit, make_event):
+    event = make_event()
+    audit(f"{live_server.url}/events/{event.slug}/register")
+    audit.page.get_by_role("button", name="Register").click()
+    audit.page.add_script_tag(path=str(AXE))
+    violations = audit.page.evaluate(
+        "async () => (await axe.run()).violations.filter(v => ['serious', 'critical']"
+        ".includes(v.impact)).map(v => v.id)"
+    )
+    assert violations == []
+
+
+def test_check_in_desk_has_no_serious_accessibility_problems(
+    live_server, audit, make_event, make_staff
+):
+    event = make_event()
+    staff = make_staff("checkin")
+    page = audit.page
+    page.goto(live_server.url + "/staff/sign-in")
+    page.get_by_label("Email").fill(staff.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/staff/")
+    assert audit(live_server.url + "/staff/") == []
+    assert audit(f"{live_server.url}/staff/events/{event.slug}/checkin") == []
+
+
+def test_attendee_portal_has_no_serious_accessibility_problems(
+    live_server, audit, make_registration
+):
+    from summit.portal.tokens import portal_token
+
+    registration = make_registration()
+    audit.page.goto(f"{live_server.url}/my/enter/{portal_token(registration.person)}")
+    assert audit(live_server.url + "/my/") == []
+    assert audit(f"{live_server.url}/my/registrations/{registration.id}") == []
+    assert audit(live_server.url + "/my/details") == []
+    assert audit(live_server.url + "/my/training/") == []
