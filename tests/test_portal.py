@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -16,6 +17,11 @@ from summit.extensions import db
 from summit.models import AuditLog, OutboxMessage, Person, Registration, utcnow
 from summit.portal.access import SESSION_KEY
 from summit.portal.tokens import portal_token
+
+
+def pacific_today() -> date:
+    """The event's calendar day: from 00:00 to 08:00 UTC it is still yesterday in Yakima."""
+    return datetime.now(ZoneInfo("America/Los_Angeles")).date()
 
 
 def enter(client, person: Person):
@@ -389,7 +395,7 @@ def test_two_invalid_fields_each_get_a_message(client, make_registration):
 
 
 def test_details_are_locked_once_the_event_has_started(client, make_registration, make_event):
-    event = make_event(starts_on=date.today() - timedelta(days=1))
+    event = make_event(starts_on=pacific_today() - timedelta(days=1))
     registration = make_registration(event=event)
     enter(client, registration.person)
     page = text(client.get("/my/details"))
@@ -451,7 +457,7 @@ def test_cancel_then_cancel_again(client, make_registration):
 
 
 def test_cancel_is_refused_once_the_event_has_started(client, make_registration, make_event):
-    event = make_event(starts_on=date.today())
+    event = make_event(starts_on=pacific_today())
     registration = make_registration(event=event)
     enter(client, registration.person)
     page = text(client.get(f"/my/registrations/{registration.id}"))
