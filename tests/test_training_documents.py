@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from summit.clock import today_local
 from summit.curricula import STATUTE_CODE
 from summit.extensions import db
 from summit.models import AuditLog, Person, ProofOfCompletion, Topic
-from summit.training import today_local
 from summit.training.errors import NotEligible, TrainingError
 from summit.training.proof import issue_proof, revoke_proof, verify_proof
 from summit.training.services import grant_waiver

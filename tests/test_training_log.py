@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from summit.clock import today_local
 from summit.curricula import STATUTE_CODE
 from summit.extensions import db
 from summit.models import AuditLog, SelfTrainingEntry, Topic
-from summit.training import today_local
 from summit.training.services import review_entry
 from tests.test_training_support import (
     EXE_BYTES,

@@ -28,6 +28,7 @@ from summit.certificates.services import (
     grouped_verification_code,
     normalise_verification_code,
 )
+from summit.clock import local_date
 from summit.extensions import limiter
 from summit.models import Certificate
 from summit.training.proof import verify_proof
@@ -87,8 +88,10 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
         ],
         "total_minutes": details.get("total_minutes", 0),
         "total_hours": hours(details.get("total_minutes", 0)),
-        "issued_on": certificate.issued_at.date().isoformat(),
-        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        "issued_on": local_date(certificate.issued_at).isoformat(),
+        "revoked_on": local_date(certificate.revoked_at).isoformat()
+        if certificate.revoked_at
+        else None,
         "superseded": superseded and not certificate.is_valid,
     }
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from summit.clock import today_local
 from summit.extensions import db
 from summit.models import AgendaSession, Event, SessionTopic, utcnow
 from summit.registration.services import seats_left
@@ -15,7 +16,7 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    today = utcnow().date()
+    today = today_local()
     events = db.session.scalars(
         select(Event)
         .where(Event.is_published.is_(True), Event.ends_on >= today)

@@ -7,9 +7,6 @@ waivers, shares and proofs, each auditing and committing once.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 
 from summit.curricula import STATUTE_CODE
@@ -40,16 +37,3 @@ def evidence_max_bytes() -> int:
 
 def share_days() -> int:
     return int(setting("RECORD_SHARE_DAYS", DEFAULT_SHARE_DAYS))
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "America/Los_Angeles")
-
-
-def today_local() -> date:
-    """Today in Pacific time (the config's ``TIMEZONE``): dates people write are local."""
-    return datetime.now(local_zone()).date()
-
-
-def local_date(value: datetime | None) -> date | None:
-    return value.astimezone(local_zone()).date() if value is not None else None

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from summit import audit, storage
+from summit.clock import local_date
 from summit.documents import render_pdf
 from summit.extensions import db
 from summit.models import Person, ProofOfCompletion, StaffUser, utcnow
 from summit.qr import qr_svg_data_uri
-from summit.training import local_date
 from summit.training.errors import NotEligible, TrainingError
 from summit.training.record import TrainingRecord, training_record
 

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from summit.checkin.credit import credit_minutes
+from summit.clock import local_date, today_local
 from summit.extensions import db
 from summit.models import (
     Curriculum,
@@ -42,7 +43,7 @@ from summit.models import (
     SelfTrainingEntry,
     TrainingWaiver,
 )
-from summit.training import curriculum_code, local_date, required_minutes, today_local
+from summit.training import curriculum_code, required_minutes
 from summit.training.errors import CurriculumMissing
 
 CLASSROOM_MONTHS = 6

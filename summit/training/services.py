@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from summit import audit
+from summit.clock import today_local
 from summit.extensions import db
 from summit.mail import queue_person_email
 from summit.models import (
@@ -25,7 +26,6 @@ from summit.models import (
     utcnow,
 )
 from summit.training import evidence as evidence_files
-from summit.training import today_local
 from summit.training.errors import NotEditable, TrainingError
 from summit.training.resources import check_url
 

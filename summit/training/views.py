@@ -27,6 +27,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from summit.clock import today_local
 from summit.errors import render_error
 from summit.extensions import db, limiter
 from summit.models import (
@@ -40,7 +41,7 @@ from summit.models import (
 )
 from summit.portal.access import attendee_required, current_attendee
 from summit.security import staff_required
-from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares, today_local
+from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
 from summit.training import proof as proofs
 from summit.training import resources as resource_services
