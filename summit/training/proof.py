@@ -9,10 +9,7 @@ unguessable verification code that the public ``/verify`` page checks through
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import re
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from summit import audit, storage
+from summit.certificates.services import new_verification_code, normalise_verification_code
 from summit.clock import local_date
 from summit.documents import render_pdf
 from summit.extensions import db
@@ -31,16 +29,6 @@ from summit.training.record import TrainingRecord, training_record
 
 SERIAL_PREFIX = "S5-POC"
 SERIAL_ATTEMPTS = 5
-_CODE_NOISE = re.compile(r"[\s\-]+")
-
-
-def new_verification_code() -> str:
-    """Base32 of 20 random bytes (160 bits), upper case, no padding: 32 characters."""
-    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=").upper()
-
-
-def normalise_code(code: str | None) -> str:
-    return _CODE_NOISE.sub("", (code or "")[:200]).upper()
 
 
 def verify_path(code: str) -> str:
@@ -215,7 +203,7 @@ def verify_proof(code: str) -> dict[str, Any] | None:
     summits that count), and ``event`` None. Like certificates: no email, phone,
     internal id or revocation reason.
     """
-    code = normalise_code(code)
+    code = normalise_verification_code(code)
     if not code or len(code) > 64:
         return None
     proof = db.session.scalar(
