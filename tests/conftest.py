@@ -16,6 +16,7 @@ from sqlalchemy import text
 from summit import create_app
 from summit.auth.services import create_staff
 from summit.curricula import SEED_PAGE_CODE, ensure_curricula
+from summit.documents import layers
 from summit.extensions import db, limiter
 from summit.models import (
     AgendaSession,
@@ -82,6 +83,14 @@ def _empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def fresh_backdrops(monkeypatch):
+    """Layered certificates keep backdrops per process: start every test without any,
+    so whether a certificate is printed whole or layered never depends on test order."""
+    monkeypatch.setattr(layers, "_backdrops", type(layers._backdrops)())
+    monkeypatch.setattr(layers, "_sightings", type(layers._sightings)())
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from summit.certificates.services import (
     withhold_certificate,
 )
 from summit.checkin.services import annul_checkin, check_in
+from summit.documents import layers
 from summit.extensions import db
 from summit.models import AuditLog, Certificate, OutboxMessage, Registration, TrainingResource
 
@@ -64,9 +65,8 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
-def decode_qr_codes(pdf: bytes, page: int = 1, dpi: int = 200) -> list[str]:
-    """Render one PDF page with poppler's ``pdftoppm`` and read every QR code on it."""
-    import zxingcpp
+def page_image(pdf: bytes, page: int = 1, dpi: int = 100):
+    """One PDF page as a Pillow image, drawn by poppler's ``pdftoppm``."""
     from PIL import Image
 
     pdftoppm = shutil.which("pdftoppm")
@@ -82,8 +82,43 @@ def decode_qr_codes(pdf: bytes, page: int = 1, dpi: int = 200) -> list[str]:
             capture_output=True,
         )  # fmt: skip
         with Image.open(Path(folder) / "page.png") as image:
-            image.load()
-            return [result.text for result in zxingcpp.read_barcodes(image)]
+            return image.convert("RGB")
+
+
+def decode_qr_codes(pdf: bytes, page: int = 1, dpi: int = 200) -> list[str]:
+    """Every QR code on one PDF page, read from poppler's picture of it."""
+    import zxingcpp
+
+    return [result.text for result in zxingcpp.read_barcodes(page_image(pdf, page, dpi))]
+
+
+def is_layered(pdf: bytes) -> bool:
+    """Whether the first page paints a shared backdrop (``summit.documents.layers``)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    names = page["/Resources"].get("/XObject", {}).keys()
+    return any(name.startswith("/" + layers.BACKDROP_NAME) for name in names)
+
+
+def printed(certificate, print_path: str) -> bytes:
+    """The stored PDF, checked to have been printed the way the test asked."""
+    pdf = certificate_pdf(certificate)
+    assert is_layered(pdf) == (print_path == "layered")
+    return pdf
+
+
+def link_targets(pdf: bytes, page: int) -> list[str]:
+    """The web addresses a reader can click on one page (0-based)."""
+    annotations = PdfReader(io.BytesIO(pdf)).pages[page].get("/Annots") or []
+    return [annotation.get_object()["/A"]["/URI"] for annotation in annotations]
+
+
+@pytest.fixture(params=["whole", "layered"])
+def print_path(request, monkeypatch):
+    """Run a PDF test both ways a certificate is printed: whole (the first of its
+    layout) and layered (over a backdrop shared with others of the same layout)."""
+    whole_prints = 0 if request.param == "layered" else 10**9
+    monkeypatch.setattr(layers, "WHOLE_PRINTS_BEFORE_BACKDROP", whole_prints)
+    return request.param
 
 
 @pytest.fixture
@@ -382,13 +417,14 @@ def test_find_by_code_is_case_and_dash_insensitive(attended):
 # --- the PDF ----------------------------------------------------------------------
 
 
-def test_pdf_text_names_the_person_every_topic_hours_serial_and_url(attended):
+def test_pdf_text_names_the_person_every_topic_hours_serial_and_url(attended, print_path):
     registration = attended()
     registration.person.first_name, registration.person.last_name = "Marie-Thérèse", "Nguyễn"
     registration.person.agency = "Yakima Police Department"
     db.session.commit()
     certificate = issue_certificate(registration).certificate
-    text = pdf_text(certificate_pdf(certificate))
+    pdf = printed(certificate, print_path)
+    text = pdf_text(pdf)
     flat = squash(text)
     assert "Certificate of Completion" in text
     assert squash("Marie-Thérèse Nguyễn") in flat
@@ -400,14 +436,16 @@ def test_pdf_text_names_the_person_every_topic_hours_serial_and_url(attended):
     count = len(registration.event.curriculum.items)
     assert "Total hours credited" in text and hours(60 * count) in text
     assert certificate.serial in text
-    assert squash(verification_url(certificate.verification_code)) in flat
+    # The short form is printed (no scheme); the QR code and the metadata carry it whole.
+    short_url = verification_url(certificate.verification_code).split("://", 1)[1]
+    assert squash(short_url) in flat
     assert registration.event.name in text
 
 
-def test_pdf_is_pdfa_3b_with_metadata_on_one_landscape_letter_page(attended):
+def test_pdf_is_pdfa_3b_with_metadata_on_one_landscape_letter_page(attended, print_path):
     registration = attended()
     certificate = issue_certificate(registration).certificate
-    pdf = certificate_pdf(certificate)
+    pdf = printed(certificate, print_path)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
@@ -425,7 +463,7 @@ def test_pdf_is_pdfa_3b_with_metadata_on_one_landscape_letter_page(attended):
 
 
 def test_attendance_certificate_has_a_second_page_with_remaining_topics_and_links(
-    attended, curricula
+    attended, curricula, print_path
 ):
     registration = attended(sessions=2)
     remaining = registration.event.curriculum.items[2]
@@ -435,7 +473,8 @@ def test_attendance_certificate_has_a_second_page_with_remaining_topics_and_link
     db.session.add(TrainingResource(title="ESD 105 S5 page", url=s5_page))
     db.session.commit()
     certificate = issue_certificate(registration).certificate
-    reader = PdfReader(io.BytesIO(certificate_pdf(certificate)))
+    pdf = printed(certificate, print_path)
+    reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 2
     first, second = (squash(page.extract_text()) for page in reader.pages)
     assert "CertificateofAttendance" in first
@@ -445,17 +484,18 @@ def test_attendance_certificate_has_a_second_page_with_remaining_topics_and_link
     assert squash(remaining.title) in second
     assert module in second
     assert s5_page in second
+    assert {module, s5_page} <= set(link_targets(pdf, 1))  # and they can be clicked
     done = registration.event.curriculum.items[0]
     assert squash(done.title) not in second
 
 
-def test_qr_code_decodes_to_the_verification_url(attended):
+def test_qr_code_decodes_to_the_verification_url(attended, print_path):
     certificate = issue_certificate(attended()).certificate
-    codes = decode_qr_codes(certificate_pdf(certificate))
+    codes = decode_qr_codes(printed(certificate, print_path))
     assert codes == [verification_url(certificate.verification_code)]
 
 
-def test_a_name_that_looks_like_html_prints_as_text(attended, monkeypatch):
+def test_a_name_that_looks_like_html_prints_as_text(attended, print_path, monkeypatch):
     registration = attended(person=None)
     registration.person.last_name = EVIL_NAME
     registration.person.agency = '"><script>alert(1)</script>'
@@ -468,7 +508,7 @@ def test_a_name_that_looks_like_html_prints_as_text(attended, monkeypatch):
         LockedURLFetcher, "fetch", lambda self, url, *rest: asked.append(url) or fetch(self, url)
     )
     certificate = issue_certificate(registration).certificate
-    text = pdf_text(certificate_pdf(certificate))
+    text = pdf_text(printed(certificate, print_path))
     assert squash(EVIL_NAME) in squash(text)
     assert squash('"><script>alert(1)</script>') in squash(text)
     assert not [url for url in asked if "passwd" in url or url.startswith("file:")]
@@ -478,13 +518,13 @@ def test_a_name_that_looks_like_html_prints_as_text(attended, monkeypatch):
     "name",
     ["Nguyễn Thị Ánh", "李小龍", "محمد العلي", "דוד כהן", "Zoë Ødegård-Łukasz", "김민준"],
 )
-def test_unicode_names_print_with_real_glyphs(attended, name):
+def test_unicode_names_print_with_real_glyphs(attended, print_path, name):
     """Every script comes out of the PDF as text, so no glyph fell back to a box."""
     registration = attended()
     registration.person.first_name, registration.person.last_name = name, ""
     db.session.commit()
     certificate = issue_certificate(registration).certificate
-    text = pdf_text(certificate_pdf(certificate))
+    text = pdf_text(printed(certificate, print_path))
     extracted = squash(text)
     letters = squash(name)
     # pypdf returns right-to-left runs in visual order; either order means real glyphs.
@@ -492,13 +532,13 @@ def test_unicode_names_print_with_real_glyphs(attended, name):
     assert "\ufffd" not in text
 
 
-def test_a_missing_signature_prints_a_signer_line_not_a_broken_pdf(attended):
+def test_a_missing_signature_prints_a_signer_line_not_a_broken_pdf(attended, print_path):
     registration = attended()
     registration.event.certificate_signer_name = "Dr. Jane Example"
     registration.event.signature_path = "branding/gone/signature-0000.png"
     db.session.commit()
     certificate = issue_certificate(registration).certificate
-    text = pdf_text(certificate_pdf(certificate))
+    text = pdf_text(printed(certificate, print_path))
     assert "Dr. Jane Example" in text
 
 
@@ -509,11 +549,11 @@ def test_preview_renders_without_storing(attended):
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
 
 
-def test_issue_date_is_printed_in_the_event_time_zone(attended):
+def test_issue_date_is_printed_in_the_event_time_zone(attended, print_path):
     registration = attended()
     from summit.models import utcnow
 
     late_evening = utcnow().replace(hour=6, minute=30) + timedelta(days=1)  # 23:30 Pacific
     certificate = issue_certificate(registration, now=late_evening).certificate
     local = late_evening.astimezone(registration.event.tz).date()
-    assert local.strftime("%B %-d, %Y") in pdf_text(certificate_pdf(certificate))
+    assert local.strftime("%B %-d, %Y") in pdf_text(printed(certificate, print_path))

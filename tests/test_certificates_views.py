@@ -281,7 +281,7 @@ def test_the_uploaded_signature_and_logo_print_on_the_certificate(
     attend(registration)
     certificate = issue_certificate(registration).certificate
     page = PdfReader(io.BytesIO(storage.read(certificate.file_path))).pages[0]
-    assert len(page.images) == 2
+    assert len(page.images) == 3  # signature, logo and the QR code
     assert "Dr. Jane Example" in page.extract_text()
 
 

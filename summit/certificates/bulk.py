@@ -13,6 +13,7 @@ plans again: what is already issued is skipped.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import traceback
@@ -48,7 +49,9 @@ from summit.models import (
 )
 
 STALE_AFTER = timedelta(minutes=2)
-CHUNK_SIZE = 8
+CHUNK_SIZE = 8  # the smallest chunk
+MAX_CHUNK_SIZE = 32
+CHUNKS_PER_WORKER = 4
 ProgressCallback = Callable[[CertificateBatch], None]
 
 
@@ -219,6 +222,17 @@ def default_workers() -> int:
     return max(len(os.sched_getaffinity(0)), 1)
 
 
+def chunk_size(count: int, workers: int) -> int:
+    """How many certificates one chunk issues.
+
+    A chunk pays once for the event's credit, one lock and one commit, so bigger is
+    cheaper; but every worker should get several chunks, so that they finish
+    together and the progress bar moves.
+    """
+    share = math.ceil(count / (max(workers, 1) * CHUNKS_PER_WORKER))
+    return max(CHUNK_SIZE, min(MAX_CHUNK_SIZE, share))
+
+
 def run_batch(
     batch_id: int,
     *,
@@ -251,8 +265,9 @@ def run_batch(
     db.session.commit()
     if progress:
         progress(batch)
-    chunks = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
     workers = default_workers() if workers is None else workers
+    size = chunk_size(len(ids), workers)
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     errors: list[str] = []
     try:
         for result in _results(chunks, event.id, actor_id, notify, workers):

@@ -1,9 +1,15 @@
-"""The certificate PDF: one template, one stylesheet, printed by the shared documents module.
+"""The certificate PDF: one design, one stylesheet, printed by the shared documents module.
 
 Everything printed comes from the certificate's stored ``details`` snapshot plus
 its serial and code, so a re-print of the same row says the same thing. The
 signature and logo reach WeasyPrint as ``data:`` URIs; the QR code is drawn by
-``summit.qr`` as an SVG ``data:`` URI; nothing else is fetched.
+``summit.qr`` as a PNG ``data:`` URI; nothing else is fetched.
+
+An issued certificate is printed in two layers (:mod:`summit.documents.layers`):
+what certificates of the event share (with the same hours, or at least the same
+topics still to do) is laid out once per process, and only the person's values
+are laid out for each one, which is most of the speed of a bulk issue. A preview,
+and any value too long for its place, is printed whole.
 """
 
 from __future__ import annotations
@@ -18,12 +24,17 @@ from flask import current_app
 from summit import storage
 from summit.certificates import branding
 from summit.certificates.services import grouped_verification_code
+from summit.documents.layers import render_layered
 from summit.documents.pdf import render_pdf
 from summit.models import Certificate, Event
-from summit.qr import qr_svg_data_uri
+from summit.qr import qr_print_data_uri
 from summit.urls import absolute_url
 
 TEMPLATE = "documents/certificate.html"
+LAYER_TEMPLATE = "documents/certificate_layer.html"
+# Backdrops to try, most shared first: one per credit pattern (most people earn the
+# same hours), then one per event with the hours printed per person.
+LAYER_VARIANTS = ({"hours_in_backdrop": True}, {"hours_in_backdrop": False})
 STYLESHEET = "documents/certificate.css"
 PDF_VARIANT = "pdf/a-3b"
 KIND_TITLES = {"completion": "Certificate of Completion", "attendance": "Certificate of Attendance"}
@@ -92,7 +103,7 @@ def _render(
         "code": grouped_verification_code(code),
         "verify_url": url,
         "verify_url_short": url.split("://", 1)[-1],
-        "qr_uri": qr_svg_data_uri(url),
+        "qr_uri": qr_print_data_uri(url),
         "issued_on": issued_on,
         "hours": hours,
         "org_name": config["ORGANISATION_NAME"],
@@ -102,14 +113,26 @@ def _render(
         **branding_uris(event),
     }
     name, event_name = details["name"], details["event"]["name"]
-    return render_pdf(
+    title = f"{kind_title(details['kind'])}: {name}, {event_name}"
+    subject = f"{kind_title(details['kind'])} {serial} for {name} ({event_name}); verify at {url}"
+    if preview:  # the watermark crosses the whole page: print it whole
+        return render_pdf(
+            TEMPLATE,
+            {**context, "layer": "full"},
+            title=title,
+            subject=subject,
+            stylesheets=[STYLESHEET],
+            pdf_variant=PDF_VARIANT,
+        )
+    return render_layered(
         TEMPLATE,
+        LAYER_TEMPLATE,
         context,
-        title=f"{kind_title(details['kind'])}: {name}, {event_name}",
-        subject=f"{kind_title(details['kind'])} {serial} for {name} ({event_name}); "
-        f"verify at {url}",
+        title=title,
+        subject=subject,
         stylesheets=[STYLESHEET],
         pdf_variant=PDF_VARIANT,
+        variants=LAYER_VARIANTS,
     )
 
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
+from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -88,6 +92,155 @@ def base_stylesheet(static_folder: str) -> CSS:
     return static_stylesheet(static_folder, BASE_CSS)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where an element marked ``data-slot`` was laid out: its content box, in CSS px.
+
+    Layered certificates use these to print per-person text exactly where the
+    full design would have put it (see :mod:`summit.documents.layers`).
+    """
+
+    page: int
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+class LaidOutDocument:
+    """A template laid out by WeasyPrint and not yet written: slots can be measured first."""
+
+    def __init__(self, document: Document, author: str) -> None:
+        self.document = document
+        self.author = author
+
+    def slots(self) -> dict[str, Slot]:
+        """The content box of every element with a ``data-slot`` attribute, by its value."""
+        found: dict[str, Slot] = {}
+        for number, page in enumerate(self.document.pages):
+            for box in page._page_box.descendants(placeholders=True):
+                element = getattr(box, "element", None)
+                name = element.get("data-slot") if element is not None else None
+                if name and name not in found:  # the element's own box comes first
+                    found[name] = Slot(
+                        number,
+                        box.content_box_x(),
+                        box.content_box_y(),
+                        box.width,
+                        box.height,
+                    )
+        return found
+
+    def _all_boxes(self):
+        for number, page in enumerate(self.document.pages):
+            for box in page._page_box.descendants(placeholders=True):
+                yield number, box
+
+    def misfits(self, expected: dict[str, Slot], tolerance: float = 0.5) -> list[str]:
+        """The slots whose text is taller or wider than ``expected`` allows.
+
+        A layered certificate's foreground is checked with this before it is used:
+        a name too long for the one line its backdrop kept is printed in full instead.
+        """
+        wrong: list[str] = []
+        checked: set[str] = set()
+        for page, box in self._all_boxes():
+            element = getattr(box, "element", None)
+            name = element.get("data-slot") if element is not None else None
+            if not name or name in checked:
+                continue  # line and text boxes carry their block's element too
+            checked.add(name)
+            room = expected.get(name)
+            if room is None or room.page != page or box.height > room.height + tolerance:
+                wrong.append(name)
+                continue
+            for leaf in box.descendants():
+                if isinstance(leaf, TextBox | ReplacedBox) and (
+                    leaf.position_x < room.left - tolerance
+                    or leaf.position_x + leaf.margin_width() > room.left + room.width + tolerance
+                ):
+                    wrong.append(name)
+                    break
+        return wrong
+
+    @property
+    def page_count(self) -> int:
+        return len(self.document.pages)
+
+    def write(
+        self,
+        *,
+        title: str,
+        subject: str = "",
+        pdf_variant: str | None = None,
+        finisher: Callable[[Document, Any], None] | None = None,
+    ) -> bytes:
+        """The PDF bytes, with ``title``, ``subject`` and the author as metadata.
+
+        ``finisher`` gets WeasyPrint's pydyf PDF before it is written (layers use it).
+        """
+        metadata = self.document.metadata
+        metadata.title = title
+        metadata.description = subject or None
+        metadata.authors = [self.author]
+        options: dict[str, Any] = {"finisher": finisher}
+        if pdf_variant:
+            options["pdf_variant"] = pdf_variant
+        return self.document.write_pdf(**options)
+
+
+def document_html(
+    template_name: str, context: dict, *, title: str, subject: str = "", author: str
+) -> str:
+    """The HTML WeasyPrint will print: the template with the document helpers."""
+    return render_template(
+        template_name,
+        **context,
+        pdf_title=title,
+        pdf_subject=subject,
+        pdf_author=author,
+        static_asset=static_asset,
+    )
+
+
+def lay_out_html(
+    html: str, *, author: str, stylesheets: Sequence[str] = (), label: str = "document"
+) -> LaidOutDocument:
+    """Lay HTML from :func:`document_html` out in pages; ``label`` names it in errors."""
+    static_folder = str(current_app.static_folder)
+    fetcher = LockedURLFetcher(static_folder)
+    try:
+        document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+            stylesheets=[
+                base_stylesheet(static_folder),
+                *(static_stylesheet(static_folder, path) for path in stylesheets),
+            ],
+            font_config=font_config(),
+        )
+    except FatalURLFetchingError as error:
+        raise DocumentError(f"{label}: {error}") from error.__cause__
+    return LaidOutDocument(document, author)
+
+
+def lay_out(
+    template_name: str,
+    context: dict,
+    *,
+    title: str,
+    subject: str = "",
+    author: str | None = None,
+    stylesheets: Sequence[str] = (),
+) -> LaidOutDocument:
+    """Lay ``templates/<template_name>`` out in pages with the shared stylesheet.
+
+    ``stylesheets`` are more ``static/`` paths applied after the shared one (each
+    parsed once per process). Needs an app context.
+    """
+    author = author or current_app.config["ORGANISATION_NAME"]
+    html = document_html(template_name, context, title=title, subject=subject, author=author)
+    return lay_out_html(html, author=author, stylesheets=stylesheets, label=template_name)
+
+
 def render_pdf(
     template_name: str,
     context: dict,
@@ -106,33 +259,15 @@ def render_pdf(
     ``pdf_variant`` is a WeasyPrint variant such as ``"pdf/a-3b"`` (archival copies).
     Needs an app context.
     """
-    static_folder = str(current_app.static_folder)
-    author = author or current_app.config["ORGANISATION_NAME"]
-    html = render_template(
+    laid_out = lay_out(
         template_name,
-        **context,
-        pdf_title=title,
-        pdf_subject=subject,
-        pdf_author=author,
-        static_asset=static_asset,
+        context,
+        title=title,
+        subject=subject,
+        author=author,
+        stylesheets=stylesheets,
     )
-    fetcher = LockedURLFetcher(static_folder)
-    try:
-        document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
-            stylesheets=[
-                base_stylesheet(static_folder),
-                *(static_stylesheet(static_folder, path) for path in stylesheets),
-            ],
-            font_config=font_config(),
-        )
-    except FatalURLFetchingError as error:
-        raise DocumentError(f"{template_name}: {error}") from error.__cause__
-    document.metadata.title = title
-    document.metadata.description = subject or None
-    document.metadata.authors = [author]
-    if pdf_variant:
-        return document.write_pdf(pdf_variant=pdf_variant)
-    return document.write_pdf()
+    return laid_out.write(title=title, subject=subject, pdf_variant=pdf_variant)
 
 
 def fast_font_subsetting() -> bool:
