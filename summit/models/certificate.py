@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -19,11 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
 from summit.models.event import Event
-from summit.models.people import StaffUser
+from summit.models.issued import IssuedDocument
 from summit.models.registration import Registration
 
 
-class Certificate(db.Model):
+class Certificate(IssuedDocument, db.Model):
     """One issued version of a registration's certificate.
 
     A re-issue adds a row with the same ``serial`` and the next ``version`` and
@@ -50,23 +48,10 @@ class Certificate(db.Model):
     serial_number: Mapped[int]
     serial: Mapped[str] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(default=1)
-    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    content_hash: Mapped[str] = mapped_column(String(64), default="")
-    file_path: Mapped[str] = mapped_column(String(300), default="")
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str] = mapped_column(Text, default="")
 
     registration: Mapped[Registration] = relationship()
     event: Mapped[Event] = relationship()
-    issued_by: Mapped[StaffUser | None] = relationship()
-
-    @property
-    def is_valid(self) -> bool:
-        return self.revoked_at is None
 
 
 class CertificateBatch(db.Model):

@@ -4,13 +4,13 @@ waivers, share links for districts and the ESD's proof of completion."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
 from summit.models.curriculum import Curriculum, Topic
+from summit.models.issued import IssuedDocument
 from summit.models.people import Person, StaffUser
 
 ENTRY_KINDS = ("topic", "on_the_job", "check_in_training")
@@ -117,7 +117,7 @@ class RecordShare(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class ProofOfCompletion(db.Model):
+class ProofOfCompletion(IssuedDocument, db.Model):
     """The ESD's training series documentation: every topic done, summit or self-trained."""
 
     __tablename__ = "proof_of_completion"
@@ -136,15 +136,6 @@ class ProofOfCompletion(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id"))
     serial: Mapped[str] = mapped_column(String(40), unique=True)
-    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    content_hash: Mapped[str] = mapped_column(String(64), default="")
-    file_path: Mapped[str] = mapped_column(String(300), default="")
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str] = mapped_column(Text, default="")
 
     person: Mapped[Person] = relationship()
     curriculum: Mapped[Curriculum] = relationship()
-    issued_by: Mapped[StaffUser | None] = relationship()
