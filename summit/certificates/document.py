@@ -115,25 +115,15 @@ def _render(
     name, event_name = details["name"], details["event"]["name"]
     title = f"{kind_title(details['kind'])}: {name}, {event_name}"
     subject = f"{kind_title(details['kind'])} {serial} for {name} ({event_name}); verify at {url}"
+    options = {
+        "title": title,
+        "subject": subject,
+        "stylesheets": [STYLESHEET],
+        "pdf_variant": PDF_VARIANT,
+    }
     if preview:  # the watermark crosses the whole page: print it whole
-        return render_pdf(
-            TEMPLATE,
-            {**context, "layer": "full"},
-            title=title,
-            subject=subject,
-            stylesheets=[STYLESHEET],
-            pdf_variant=PDF_VARIANT,
-        )
-    return render_layered(
-        TEMPLATE,
-        LAYER_TEMPLATE,
-        context,
-        title=title,
-        subject=subject,
-        stylesheets=[STYLESHEET],
-        pdf_variant=PDF_VARIANT,
-        variants=LAYER_VARIANTS,
-    )
+        return render_pdf(TEMPLATE, {**context, "layer": "full"}, **options)
+    return render_layered(TEMPLATE, LAYER_TEMPLATE, context, variants=LAYER_VARIANTS, **options)
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:

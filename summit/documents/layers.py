@@ -45,6 +45,7 @@ from pypdf.generic import (
 from summit.documents.pdf import Slot, document_html, lay_out, lay_out_html, render_pdf
 
 BACKDROP_NAME = "SummitBackdrop"  # + the page's object number
+BACKDROP_TITLE = "backdrop"  # the same for every person, so it never splits the cache
 BACKDROP_CACHE_SIZE = 32
 # A backdrop costs about two whole prints: make one when its layout comes back.
 WHOLE_PRINTS_BEFORE_BACKDROP = 1
@@ -80,7 +81,6 @@ class Backdrop:
     """
 
     def __init__(self, pdf: bytes) -> None:
-        self.pdf = pdf
         self._objects: list[tuple[Parts, bool]] = []
         self._numbers: dict[int, int] = {}
         self._pending: list[tuple[int, PdfObject]] = []
@@ -237,8 +237,10 @@ def _columns(slots: dict[str, Slot], tolerance: float = 0.01) -> dict[str, Colum
     for prefix, group in numbered.items():
         rows = [group[number] for number in sorted(group)]
         first, pitch = rows[0], rows[0].height / 2  # each slot holds one line
-        lines = [(row.top - first.top) / pitch for row in rows] if pitch > 0 else []
-        if len(rows) > 1 and all(
+        if len(rows) < 2 or pitch <= 0:
+            continue
+        lines = [(row.top - first.top) / pitch for row in rows]
+        if all(
             abs(row.left - first.left) < tolerance
             and abs(row.width - first.width) < tolerance
             and abs(line - round(line)) < tolerance
@@ -324,10 +326,12 @@ def _choose_backdrop(
     if chosen is None:
         return None
     index, key, html = chosen
-    laid_out = lay_out_html(html, author=author, stylesheets=stylesheets, label="backdrop")
+    laid_out = lay_out_html(
+        html, title=BACKDROP_TITLE, author=author, stylesheets=stylesheets, label="backdrop"
+    )
     slots = laid_out.slots()
     try:
-        backdrop = Backdrop(laid_out.write(title="backdrop"))
+        backdrop = Backdrop(laid_out.write())
     except ValueError:  # something a backdrop cannot carry (a link inside the document)
         _give_up(key)
         return None
@@ -372,7 +376,7 @@ def render_layered(
             document_html,
             template_name,
             {**context, **variant, "layer": "backdrop"},
-            title="backdrop",
+            title=BACKDROP_TITLE,
             author=author,
         )
         for variant in variants
@@ -390,12 +394,7 @@ def render_layered(
         if foreground.page_count != measured.backdrop.page_count:
             _give_up(measured.key)
         elif not foreground.misfits(measured.rooms):
-            return foreground.write(
-                title=title,
-                subject=subject,
-                pdf_variant=pdf_variant,
-                finisher=measured.backdrop.paint_under,
-            )
+            return foreground.write(pdf_variant=pdf_variant, finisher=measured.backdrop.paint_under)
     return render_pdf(
         template_name,
         {**context, "layer": "full"},

@@ -110,31 +110,32 @@ class Slot:
 class LaidOutDocument:
     """A template laid out by WeasyPrint and not yet written: slots can be measured first."""
 
-    def __init__(self, document: Document, author: str) -> None:
+    def __init__(self, document: Document, *, title: str, subject: str, author: str) -> None:
         self.document = document
+        self.title = title
+        self.subject = subject
         self.author = author
 
-    def slots(self) -> dict[str, Slot]:
-        """The content box of every element with a ``data-slot`` attribute, by its value."""
-        found: dict[str, Slot] = {}
+    def _slot_boxes(self):
+        """``(page, name, box)`` for each element marked ``data-slot``: its own box only.
+
+        Its line and text boxes carry the same element and come after it.
+        """
+        seen: set[str] = set()
         for number, page in enumerate(self.document.pages):
             for box in page._page_box.descendants(placeholders=True):
                 element = getattr(box, "element", None)
                 name = element.get("data-slot") if element is not None else None
-                if name and name not in found:  # the element's own box comes first
-                    found[name] = Slot(
-                        number,
-                        box.content_box_x(),
-                        box.content_box_y(),
-                        box.width,
-                        box.height,
-                    )
-        return found
+                if name and name not in seen:
+                    seen.add(name)
+                    yield number, name, box
 
-    def _all_boxes(self):
-        for number, page in enumerate(self.document.pages):
-            for box in page._page_box.descendants(placeholders=True):
-                yield number, box
+    def slots(self) -> dict[str, Slot]:
+        """The content box of every element with a ``data-slot`` attribute, by its value."""
+        return {
+            name: Slot(page, box.content_box_x(), box.content_box_y(), box.width, box.height)
+            for page, name, box in self._slot_boxes()
+        }
 
     def misfits(self, expected: dict[str, Slot], tolerance: float = 0.5) -> list[str]:
         """The slots whose text is taller or wider than ``expected`` allows.
@@ -142,26 +143,11 @@ class LaidOutDocument:
         A layered certificate's foreground is checked with this before it is used:
         a name too long for the one line its backdrop kept is printed in full instead.
         """
-        wrong: list[str] = []
-        checked: set[str] = set()
-        for page, box in self._all_boxes():
-            element = getattr(box, "element", None)
-            name = element.get("data-slot") if element is not None else None
-            if not name or name in checked:
-                continue  # line and text boxes carry their block's element too
-            checked.add(name)
-            room = expected.get(name)
-            if room is None or room.page != page or box.height > room.height + tolerance:
-                wrong.append(name)
-                continue
-            for leaf in box.descendants():
-                if isinstance(leaf, TextBox | ReplacedBox) and (
-                    leaf.position_x < room.left - tolerance
-                    or leaf.position_x + leaf.margin_width() > room.left + room.width + tolerance
-                ):
-                    wrong.append(name)
-                    break
-        return wrong
+        return [
+            name
+            for page, name, box in self._slot_boxes()
+            if not _fits(box, expected.get(name), page, tolerance)
+        ]
 
     @property
     def page_count(self) -> int:
@@ -170,23 +156,34 @@ class LaidOutDocument:
     def write(
         self,
         *,
-        title: str,
-        subject: str = "",
         pdf_variant: str | None = None,
         finisher: Callable[[Document, Any], None] | None = None,
     ) -> bytes:
-        """The PDF bytes, with ``title``, ``subject`` and the author as metadata.
+        """The PDF bytes, with the title, subject and author as metadata.
 
         ``finisher`` gets WeasyPrint's pydyf PDF before it is written (layers use it).
         """
         metadata = self.document.metadata
-        metadata.title = title
-        metadata.description = subject or None
+        metadata.title = self.title
+        metadata.description = self.subject or None
         metadata.authors = [self.author]
         options: dict[str, Any] = {"finisher": finisher}
         if pdf_variant:
             options["pdf_variant"] = pdf_variant
         return self.document.write_pdf(**options)
+
+
+def _fits(box, room: Slot | None, page: int, tolerance: float) -> bool:
+    if room is None or room.page != page or box.height > room.height + tolerance:
+        return False
+    return not any(
+        isinstance(leaf, TextBox | ReplacedBox)
+        and (
+            leaf.position_x < room.left - tolerance
+            or leaf.position_x + leaf.margin_width() > room.left + room.width + tolerance
+        )
+        for leaf in box.descendants()
+    )
 
 
 def document_html(
@@ -204,7 +201,13 @@ def document_html(
 
 
 def lay_out_html(
-    html: str, *, author: str, stylesheets: Sequence[str] = (), label: str = "document"
+    html: str,
+    *,
+    title: str,
+    subject: str = "",
+    author: str,
+    stylesheets: Sequence[str] = (),
+    label: str = "document",
 ) -> LaidOutDocument:
     """Lay HTML from :func:`document_html` out in pages; ``label`` names it in errors."""
     static_folder = str(current_app.static_folder)
@@ -219,7 +222,7 @@ def lay_out_html(
         )
     except FatalURLFetchingError as error:
         raise DocumentError(f"{label}: {error}") from error.__cause__
-    return LaidOutDocument(document, author)
+    return LaidOutDocument(document, title=title, subject=subject, author=author)
 
 
 def lay_out(
@@ -233,12 +236,20 @@ def lay_out(
 ) -> LaidOutDocument:
     """Lay ``templates/<template_name>`` out in pages with the shared stylesheet.
 
-    ``stylesheets`` are more ``static/`` paths applied after the shared one (each
-    parsed once per process). Needs an app context.
+    ``title``, ``subject`` and ``author`` (default: the organisation) become the PDF's
+    metadata when it is written. ``stylesheets`` are more ``static/`` paths applied
+    after the shared one (each parsed once per process). Needs an app context.
     """
     author = author or current_app.config["ORGANISATION_NAME"]
     html = document_html(template_name, context, title=title, subject=subject, author=author)
-    return lay_out_html(html, author=author, stylesheets=stylesheets, label=template_name)
+    return lay_out_html(
+        html,
+        title=title,
+        subject=subject,
+        author=author,
+        stylesheets=stylesheets,
+        label=template_name,
+    )
 
 
 def render_pdf(
@@ -267,7 +278,7 @@ def render_pdf(
         author=author,
         stylesheets=stylesheets,
     )
-    return laid_out.write(title=title, subject=subject, pdf_variant=pdf_variant)
+    return laid_out.write(pdf_variant=pdf_variant)
 
 
 def fast_font_subsetting() -> bool:
