@@ -111,8 +111,10 @@ def register_mail(app: Flask) -> None:
 
 
 def register_documents(app: Flask) -> None:
-    """Warn once at start when PDFs will be slow (no HarfBuzz font subsetting)."""
-    from summit.documents.pdf import warn_if_slow_font_subsetting
+    """Warn once at start when PDFs will be slow (no HarfBuzz font subsetting), and keep
+    the process from holding on to the font copies every PDF makes."""
+    from summit.documents.pdf import return_large_buffers_promptly, warn_if_slow_font_subsetting
 
+    return_large_buffers_promptly()
     if not app.testing:
         warn_if_slow_font_subsetting(app.logger)

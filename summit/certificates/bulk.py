@@ -13,6 +13,7 @@ plans again: what is already issued is skipped.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -315,19 +316,27 @@ def _results(chunks, event_id: int, actor_id: int | None, notify: bool, workers:
     db.session.remove()
     db.engine.dispose()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(app,),
-    ) as pool:
-        pending = {
-            pool.submit(_worker_issue_chunk, event_id, chunk, actor_id, notify) for chunk in chunks
-        }
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
+    # Objects the workers inherit stay out of their garbage collections, which would
+    # otherwise write to (and so copy) nearly every page the parent shares with them.
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(app,),
+        ) as pool:
+            pending = {
+                pool.submit(_worker_issue_chunk, event_id, chunk, actor_id, notify)
+                for chunk in chunks
+            }
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+    finally:
+        gc.unfreeze()
 
 
 _worker_app: Flask | None = None

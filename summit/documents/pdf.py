@@ -10,8 +10,11 @@ network because of what someone typed into a form, so every URL goes through
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import mimetypes
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,6 +70,22 @@ class LockedURLFetcher(URLFetcher):
         path = self.static_path(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+_fetchers = threading.local()
+
+
+def locked_fetcher(static_folder: str) -> LockedURLFetcher:
+    """This thread's fetcher for ``static_folder``.
+
+    Building one sets up a urllib opener with all its handlers (about half a
+    millisecond); a fetcher keeps a little state between calls, so threads do not
+    share one.
+    """
+    cache = _fetchers.__dict__.setdefault("by_folder", {})
+    if static_folder not in cache:
+        cache[static_folder] = LockedURLFetcher(static_folder)
+    return cache[static_folder]
 
 
 def static_asset(path: str) -> str:
@@ -211,7 +230,7 @@ def lay_out_html(
 ) -> LaidOutDocument:
     """Lay HTML from :func:`document_html` out in pages; ``label`` names it in errors."""
     static_folder = str(current_app.static_folder)
-    fetcher = LockedURLFetcher(static_folder)
+    fetcher = locked_fetcher(static_folder)
     try:
         document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
             stylesheets=[
@@ -304,3 +323,24 @@ def warn_if_slow_font_subsetting(logger: logging.Logger | None = None) -> bool:
             "Install it: apt-get install libharfbuzz-subset0"
         )
     return fast
+
+
+# glibc's mallopt parameter: allocations this big get their own mapping.
+M_MMAP_THRESHOLD = -3
+LARGE_BUFFER_BYTES = 4 * 2**20
+
+
+def return_large_buffers_promptly() -> bool:
+    """Have glibc give big buffers back to the system as soon as they are freed.
+
+    For every PDF that uses a font, WeasyPrint copies the font's whole file into
+    memory to subset it: 27 MB for Noto Serif CJK. glibc raises its mmap threshold
+    after the first such buffer is freed, so later copies come from the heap, which
+    never shrinks again: a bulk-issue worker kept about 50 MB it no longer used.
+    Fixing the threshold keeps each copy in a mapping of its own, unmapped when
+    freed. Returns whether it applied (only glibc has ``mallopt``).
+    """
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    mallopt = getattr(libc, "mallopt", None)
+    return bool(mallopt and mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES))

@@ -90,7 +90,7 @@ def queue_registration_email(
     files: list[Attachment | dict[str, str]] = list(attachments or [])
     if _carries_ticket(kind, registration):
         files.insert(0, TICKET_MARKER)
-    return queue_email(
+    return _queue(
         kind,
         registration.person.email,
         {**registration_context(registration), **(context or {})},
@@ -120,7 +120,7 @@ def queue_person_email(
     duplicate = _existing(dedupe_key)
     if duplicate is not None:
         return duplicate
-    return queue_email(
+    return _queue(
         kind, person.email, {**person_context(person), **(context or {})}, dedupe_key=dedupe_key
     )
 
@@ -142,6 +142,26 @@ def queue_email(
     duplicate = _existing(dedupe_key)
     if duplicate is not None:
         return duplicate
+    return _queue(
+        kind,
+        recipient,
+        context,
+        registration=registration,
+        attachments=attachments,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _queue(
+    kind: str,
+    recipient: str,
+    context: dict[str, Any],
+    *,
+    registration: Registration | None = None,
+    attachments: Iterable[Attachment | dict[str, str]] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """:func:`queue_email` once its caller has looked for a duplicate."""
     subject, text, html = render(kind, context)
     message = OutboxMessage(
         kind=kind,
