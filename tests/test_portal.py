@@ -394,6 +394,18 @@ def test_two_invalid_fields_each_get_a_message(client, make_registration):
     assert 'id="agency-error"' not in page
 
 
+def test_an_invalid_field_points_at_its_hint_and_its_message(client, make_registration):
+    registration = make_registration()
+    enter(client, registration.person)
+    page = text(client.post("/my/details", data={**VALID_DETAILS, "phone": "1"}))
+    phone = re.search(r"<input[^>]*id=\"phone\"[^>]*>", page).group(0)
+    assert 'aria-describedby="phone-hint phone-error"' in phone
+    assert 'aria-invalid="true"' in phone and "required" in phone
+    assert 'id="phone-hint">For example (509) 555-0105.</div>' in page
+    first_name = re.search(r"<input[^>]*id=\"first_name\"[^>]*>", page).group(0)
+    assert "aria-invalid" not in first_name and "aria-describedby" not in first_name
+
+
 def test_details_are_locked_once_the_event_has_started(client, make_registration, make_event):
     event = make_event(starts_on=pacific_today() - timedelta(days=1))
     registration = make_registration(event=event)
