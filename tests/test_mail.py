@@ -16,6 +16,7 @@ from io import BytesIO
 import pytest
 import zxingcpp
 from icalendar import Calendar
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -30,7 +31,7 @@ from summit.mail import (
 )
 from summit.mail.outbox import build_message, claim_due
 from summit.models import OutboxMessage, Payment, utcnow
-from summit.portal.tokens import read_portal_token
+from summit.portal.tokens import TOKEN_PLACEHOLDER, read_portal_token
 
 PORTAL_PREFIX = "https://summit.example/my/enter/"
 
@@ -59,11 +60,27 @@ def part_with(message: EmailMessage, content_type: str) -> EmailMessage:
     return parts[0]
 
 
+def sent_bodies(row: OutboxMessage) -> tuple[str, str]:
+    """The text and HTML the recipient reads (portal links are signed when sent)."""
+    message = mime(row)
+    return (
+        part_with(message, "text/plain").get_content(),
+        part_with(message, "text/html").get_content(),
+    )
+
+
 def assert_portal_link(body: str, person) -> None:
     """The link is there and really signs this person in."""
     match = re.search(re.escape(PORTAL_PREFIX) + r"([A-Za-z0-9_.\-]+)", body)
     assert match, "no portal link"
     assert read_portal_token(match.group(1)) == (person.id, person.email)
+
+
+def assert_no_sign_in_link_stored(row: OutboxMessage) -> None:
+    """The row holds a placeholder where the sent message has a signed link."""
+    for body in (row.text_body, row.html_body):
+        assert PORTAL_PREFIX + TOKEN_PLACEHOLDER in body
+        assert not re.search(re.escape(PORTAL_PREFIX) + r"(?!" + TOKEN_PLACEHOLDER + ")", body)
 
 
 def queued(registration, kind, **kwargs) -> OutboxMessage:
@@ -106,10 +123,11 @@ def test_every_registration_email_names_person_event_and_portal_link(
     assert row.registration_id == registration.id
     assert event.name in row.subject
     assert "\n" not in row.subject
-    for body in (row.text_body, row.html_body):
+    for body in sent_bodies(row):
         assert person.first_name in body
         assert event.name in body
         assert_portal_link(body, person)
+    assert_no_sign_in_link_stored(row)
     assert "Manage your registration" in row.text_body
     assert "Manage your registration" in row.html_body
     assert "{{" not in row.text_body + row.html_body
@@ -223,6 +241,27 @@ def test_invoice_carries_the_pdf_it_is_given(mail_app, make_registration):
     assert not [p for p in mime(row).walk() if p.get_content_type() == "image/png"]
 
 
+def test_the_portal_link_is_signed_when_sent_not_when_queued(mail_app, make_registration):
+    registration = make_registration()
+    row = queued(registration, "confirmed")
+    token = re.search(re.escape(PORTAL_PREFIX) + r"(\S+)", sent_bodies(row)[0]).group(1)
+    assert token != TOKEN_PLACEHOLDER
+    signed_at = URLSafeTimedSerializer(
+        mail_app.config["SECRET_KEY"], salt="summit.portal.v1"
+    ).loads(token, return_timestamp=True)[1]
+    assert abs((signed_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+def test_a_link_for_a_changed_address_becomes_the_sign_in_page(mail_app, make_registration):
+    registration = make_registration()
+    row = queued(registration, "confirmed")
+    registration.person.email = "new.address@yakimapd.example"
+    db.session.commit()
+    for body in sent_bodies(row):
+        assert "/my/enter/" not in body
+        assert "https://summit.example/my/sign-in" in body
+
+
 def test_portal_link_email(mail_app, make_person):
     person = make_person()
 
@@ -232,10 +271,11 @@ def test_portal_link_email(mail_app, make_person):
     assert row.recipient == person.email
     assert row.registration_id is None
     assert "sign-in link" in row.subject
-    for body in (row.text_body, row.html_body):
+    for body in sent_bodies(row):
         assert person.first_name in body
         assert_portal_link(body, person)
         assert "30 days" in body
+    assert_no_sign_in_link_stored(row)
     assert "Manage your registration" not in row.text_body
 
 

@@ -1,7 +1,9 @@
 """What an email says: the template context, the QR ticket and the calendar file.
 
-Everything here runs at queue time, so the outbox row holds the finished message
-and delivery never needs the database state that caused it.
+The words are rendered at queue time, so the outbox row holds the finished message
+and delivery never needs the database state that caused it. Two things are left
+for the send: the QR ticket and calendar file (costly to draw) and the signed
+portal link (a credential, not to be kept in the database).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from summit.models import Event, Person, Registration, utcnow
-from summit.portal.tokens import portal_url
+from summit.portal.tokens import portal_url_placeholder
 from summit.urls import absolute_url
 
 QR_CID = "ticket-qr"
@@ -102,7 +104,8 @@ def organisation_context() -> dict[str, str]:
 
 
 def person_context(person: Person) -> dict[str, Any]:
-    return {"person": person, "portal_link": portal_url(person), **organisation_context()}
+    """Who the email is for; ``portal_link`` is signed for them when it is sent."""
+    return {"person": person, "portal_link": portal_url_placeholder(), **organisation_context()}
 
 
 def registration_context(registration: Registration) -> dict[str, Any]:

@@ -37,6 +37,8 @@ from summit.mail.content import (
     render,
 )
 from summit.models import OutboxMessage, Person, Registration, utcnow
+from summit.portal.tokens import TOKEN_PLACEHOLDER, portal_token, portal_url_placeholder
+from summit.urls import absolute_url
 
 REGISTRATION_KINDS = (
     "confirmed",
@@ -366,11 +368,12 @@ class OutboxMail(Message):
     """
 
     def __init__(self, row: OutboxMessage) -> None:
+        text_body, html_body = with_portal_link(row, row.text_body, row.html_body or "")
         super().__init__(
             subject=row.subject,
             recipients=[row.recipient],
-            body=row.text_body,
-            html=row.html_body or None,
+            body=text_body,
+            html=html_body or None,
             sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
         )
         stamp = int(row.created_at.timestamp()) if row.created_at else 0
@@ -395,6 +398,32 @@ class OutboxMail(Message):
             if not (file.inline_cid and self.html):
                 _attach(msg.add_attachment, file)
         return msg
+
+
+def with_portal_link(row: OutboxMessage, *bodies: str) -> list[str]:
+    """The bodies with the portal link signed now, for the person the row goes to.
+
+    The queued row holds a placeholder, not a token. When the address no longer
+    belongs to anyone (the person's email changed since), the link becomes the
+    portal's sign-in page: a sign-in link must only ever reach the person's own
+    address, which is also what the portal checks when the link is opened.
+    """
+    if not any(TOKEN_PLACEHOLDER in body for body in bodies):
+        return list(bodies)
+    person = _addressee(row)
+    if person is None:
+        placeholder, sign_in = portal_url_placeholder(), absolute_url("portal.sign_in")
+        return [body.replace(placeholder, sign_in) for body in bodies]
+    token = portal_token(person)
+    return [body.replace(TOKEN_PLACEHOLDER, token) for body in bodies]
+
+
+def _addressee(row: OutboxMessage) -> Person | None:
+    if row.registration is not None:
+        person = row.registration.person
+    else:
+        person = db.session.scalar(select(Person).where(Person.email == row.recipient.lower()))
+    return person if person is not None and person.email == row.recipient.lower() else None
 
 
 def expand_attachments(row: OutboxMessage) -> Iterator[Attachment]:

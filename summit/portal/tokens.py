@@ -13,6 +13,10 @@ from summit.models import Person
 from summit.urls import absolute_url
 
 SALT = "summit.portal.v1"
+# What a queued email holds instead of a token: the outbox signs the link when it
+# sends the message (summit.mail.outbox), so no working sign-in link sits in the
+# database and each link's 30 days start when it is sent.
+TOKEN_PLACEHOLDER = "portal-token-signed-when-sent"  # noqa: S105 - a marker, not a secret
 
 
 class PortalLinkExpired(Exception):
@@ -46,5 +50,10 @@ def read_portal_token(token: str) -> tuple[int, str]:
 
 
 def portal_url(person: Person) -> str:
-    """The absolute link that signs ``person`` into the portal, for emails."""
+    """The absolute link that signs ``person`` into the portal, shown right away."""
     return absolute_url("portal.enter", token=portal_token(person))
+
+
+def portal_url_placeholder() -> str:
+    """The portal link as a queued email stores it, until the outbox signs it."""
+    return absolute_url("portal.enter", token=TOKEN_PLACEHOLDER)
