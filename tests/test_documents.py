@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -207,7 +208,10 @@ print(anonymous_mb() - before)
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="Linux only")
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/smaps_rollup") or platform.libc_ver()[0] != "glibc",
+    reason="glibc on Linux only",
+)
 @pytest.mark.parametrize("mode", ["fixed", "default"])
 def test_a_freed_font_copy_goes_back_to_the_system(mode):
     kept = float(

@@ -24,14 +24,16 @@ from summit.extensions import db, mail
 from summit.mail import (
     REGISTRATION_KINDS,
     Attachment,
+    RegistrationEmail,
     deliver_due,
     init_mail,
     queue_person_email,
     queue_registration_email,
+    queue_registration_emails,
 )
 from summit.mail.outbox import build_message, claim_due
 from summit.models import OutboxMessage, Payment, utcnow
-from summit.portal.tokens import TOKEN_PLACEHOLDER, read_portal_token
+from summit.portal.tokens import PLACEHOLDER_PREFIX, read_portal_token
 
 PORTAL_PREFIX = "https://summit.example/my/enter/"
 
@@ -76,11 +78,12 @@ def assert_portal_link(body: str, person) -> None:
     assert read_portal_token(match.group(1)) == (person.id, person.email)
 
 
-def assert_no_sign_in_link_stored(row: OutboxMessage) -> None:
+def assert_no_sign_in_link_stored(row: OutboxMessage, person) -> None:
     """The row holds a placeholder where the sent message has a signed link."""
+    placeholder = f"{PLACEHOLDER_PREFIX}{person.id}"
     for body in (row.text_body, row.html_body):
-        assert PORTAL_PREFIX + TOKEN_PLACEHOLDER in body
-        assert not re.search(re.escape(PORTAL_PREFIX) + r"(?!" + TOKEN_PLACEHOLDER + ")", body)
+        assert PORTAL_PREFIX + placeholder in body
+        assert not re.search(re.escape(PORTAL_PREFIX) + f"(?!{placeholder})", body)
 
 
 def queued(registration, kind, **kwargs) -> OutboxMessage:
@@ -127,7 +130,7 @@ def test_every_registration_email_names_person_event_and_portal_link(
         assert person.first_name in body
         assert event.name in body
         assert_portal_link(body, person)
-    assert_no_sign_in_link_stored(row)
+    assert_no_sign_in_link_stored(row, person)
     assert "Manage your registration" in row.text_body
     assert "Manage your registration" in row.html_body
     assert "{{" not in row.text_body + row.html_body
@@ -245,7 +248,7 @@ def test_the_portal_link_is_signed_when_sent_not_when_queued(mail_app, make_regi
     registration = make_registration()
     row = queued(registration, "confirmed")
     token = re.search(re.escape(PORTAL_PREFIX) + r"(\S+)", sent_bodies(row)[0]).group(1)
-    assert token != TOKEN_PLACEHOLDER
+    assert PLACEHOLDER_PREFIX not in token
     signed_at = URLSafeTimedSerializer(
         mail_app.config["SECRET_KEY"], salt="summit.portal.v1"
     ).loads(token, return_timestamp=True)[1]
@@ -262,6 +265,33 @@ def test_a_link_for_a_changed_address_becomes_the_sign_in_page(mail_app, make_re
         assert "https://summit.example/my/sign-in" in body
 
 
+def test_a_person_email_whose_address_moved_to_someone_else_signs_nobody_in(mail_app, make_person):
+    alex = make_person(first_name="Alex")
+    row = queue_person_email(alex, "portal_link")
+    address = alex.email
+    alex.email = "alex.new@yakimapd.example"
+    db.session.commit()
+    make_person(email=address, first_name="Blake")  # took over Alex's old address
+    for body in sent_bodies(row):
+        assert "/my/enter/" not in body
+        assert "https://summit.example/my/sign-in" in body
+
+
+def test_a_link_queued_in_a_request_is_signed_outside_one(mail_app, make_registration):
+    """No public URL: the stored link names the request's host; sending has no request."""
+    mail_app.config["PUBLIC_URL"] = None
+    registration = make_registration()
+    with mail_app.test_request_context("/", base_url="http://10.0.0.7:8000"):
+        row = queued(registration, "confirmed")
+    text_body, html_body = sent_bodies(row)
+    registration.person.email = "moved@yakimapd.example"
+    db.session.commit()
+    moved_text, _ = sent_bodies(row)
+    assert "http://10.0.0.7:8000/my/enter/" in text_body and PLACEHOLDER_PREFIX not in html_body
+    assert PLACEHOLDER_PREFIX not in moved_text and "/my/enter/" not in moved_text
+    assert "/my/sign-in" in moved_text
+
+
 def test_portal_link_email(mail_app, make_person):
     person = make_person()
 
@@ -275,7 +305,7 @@ def test_portal_link_email(mail_app, make_person):
         assert person.first_name in body
         assert_portal_link(body, person)
         assert "30 days" in body
-    assert_no_sign_in_link_stored(row)
+    assert_no_sign_in_link_stored(row, person)
     assert "Manage your registration" not in row.text_body
 
 
@@ -306,6 +336,28 @@ def test_dedupe_key_queues_a_message_once(mail_app, make_registration):
 
     assert second.id == first.id
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+
+
+def test_queueing_many_skips_keys_already_used_and_keys_given_twice(mail_app, make_registration):
+    first, second = make_registration(), make_registration()
+    queued(first, "certificate_ready", dedupe_key="ready:1")
+
+    queue_registration_emails([
+        RegistrationEmail(first, "certificate_ready", dedupe_key="ready:1"),
+        RegistrationEmail(second, "certificate_ready", dedupe_key="ready:2"),
+        RegistrationEmail(second, "certificate_ready", dedupe_key="ready:2"),
+        RegistrationEmail(second, "reminder"),
+    ])  # fmt: skip
+    db.session.commit()
+
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(row.kind, row.recipient, row.dedupe_key) for row in rows] == [
+        ("certificate_ready", first.person.email, "ready:1"),
+        ("certificate_ready", second.person.email, "ready:2"),
+        ("reminder", second.person.email, None),
+    ]
+    with pytest.raises(ValueError, match="unknown registration email kind"):
+        RegistrationEmail(first, "newsletter")
 
 
 def test_delivery_sends_each_message_once(mail_app, make_registration):

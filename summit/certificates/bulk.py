@@ -36,6 +36,7 @@ from summit.certificates.services import (
     content_hash,
     issue_planned,
     plan_issue,
+    valid_certificates,
 )
 from summit.checkin.credit import event_credit
 from summit.extensions import db
@@ -373,6 +374,7 @@ def issue_chunk(
     registrations = _registrations(event, registration_ids)
     credits = event_credit(event, registrations)
     checked_in = _checked_in_ids(event)
+    current = valid_certificates(registration_ids)
     plans = []
     for registration in registrations:
         try:
@@ -380,6 +382,7 @@ def issue_chunk(
                 registration,
                 credit=credits[registration.id],
                 checked_in=registration.id in checked_in,
+                current=current.get(registration.id),
             )
         except NotEligible:
             result.done += 1  # became ineligible since planning: nothing to do

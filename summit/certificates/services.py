@@ -27,18 +27,24 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from summit import audit, storage
 from summit.certificates.eligibility import Eligibility, certificate_for
 from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired
 from summit.checkin.credit import Credit
 from summit.extensions import db
-from summit.mail import Attachment, queue_registration_email
+from summit.mail import (
+    Attachment,
+    RegistrationEmail,
+    queue_registration_email,
+    queue_registration_emails,
+)
 from summit.models import (
     Certificate,
     Event,
@@ -208,6 +214,18 @@ def valid_certificate(registration: Registration) -> Certificate | None:
     )
 
 
+def valid_certificates(registration_ids: list[int]) -> dict[int, Certificate]:
+    """:func:`valid_certificate` for many registrations in one query, by registration id."""
+    rows = db.session.scalars(
+        select(Certificate).where(
+            Certificate.registration_id.in_(registration_ids),
+            Certificate.revoked_at.is_(None),
+            Certificate.file_path != "",
+        )
+    )
+    return {certificate.registration_id: certificate for certificate in rows}
+
+
 def certificates_of_registration(registration: Registration) -> list[Certificate]:
     """Every issued version, newest first (pending reservations left out)."""
     return list(
@@ -294,12 +312,16 @@ def plan_issue(
     force: bool = False,
     credit: Credit | None = None,
     checked_in: bool | None = None,
+    current: Certificate | Literal["look up"] | None = "look up",
 ) -> IssuePlan | IssueResult:
     """The plan for a new version, or ``unchanged`` with the current certificate.
 
-    Raises :class:`NotEligible`. Reads only: nothing is locked or written.
+    ``current`` is the registration's valid certificate (or None) when the caller
+    fetched it with others already (bulk issue). Raises :class:`NotEligible`.
+    Reads only: nothing is locked or written.
     """
-    current = valid_certificate(registration)
+    if isinstance(current, str):
+        current = valid_certificate(registration)
     manual = manual_reason.strip() or (current.details.get("manual", "") if current else "")
     eligibility = certificate_for(
         registration, credit, checked_in=checked_in, override=bool(manual)
@@ -330,31 +352,51 @@ def issue_planned(
         return []
     now = now or utcnow()
     event = plans[0].registration.event
-    reserved = _reserve(event.id, plans, actor=actor, now=now)
+    reserved_ids = _reserve(event.id, plans, actor=actor, now=now)
+    reserved = _load_certificates(reserved_ids)
     from summit.certificates.document import render_certificate_pdf
 
     printed: dict[int, bytes | None] = {}
     outcomes: list[IssueResult | Exception | None] = [None] * len(plans)
-    for index, certificate in enumerate(reserved):
+    for index, certificate_id in enumerate(reserved_ids):
+        certificate = reserved[certificate_id]
         try:
             pdf = render_certificate_pdf(certificate)
             storage.write_atomic(certificate_path(certificate, event), pdf)
         except Exception as error:  # recorded per certificate; the rest go on
             outcomes[index] = error
         else:
-            printed[certificate.id] = pdf if attach_pdf else None
+            printed[certificate_id] = pdf if attach_pdf else None
     finished = _finish(event.id, printed, actor=actor, notify=notify, now=now)
-    for index, certificate in enumerate(reserved):
+    for index, certificate_id in enumerate(reserved_ids):
         if outcomes[index] is None:
-            finished_certificate, outcome = finished[certificate.id]
+            finished_certificate, outcome = finished[certificate_id]
             outcomes[index] = IssueResult(finished_certificate, outcome, plans[index].eligibility)
     return outcomes  # type: ignore[return-value]
 
 
-def _reserve(
-    event_id: int, plans: list[IssuePlan], *, actor: Actor, now: datetime
-) -> list[Certificate]:
-    """Step 1: pending rows with serial, version and code, committed under the lock."""
+def _load_certificates(ids: list[int], *, with_people: bool = False) -> dict[int, Certificate]:
+    """The rows by id, read again in one query after a commit.
+
+    A commit expires every loaded row, and touching an expired row reads it back
+    alone: a query per certificate (and per registration, person and payment list
+    with ``with_people``) in a chunk of 32, where one query per table will do.
+    """
+    statement = select(Certificate).where(Certificate.id.in_(ids))
+    if with_people:
+        people = selectinload(Certificate.registration)
+        statement = statement.options(
+            people.selectinload(Registration.person), people.selectinload(Registration.payments)
+        )
+    rows = db.session.scalars(statement.execution_options(populate_existing=True))
+    return {row.id: row for row in rows}
+
+
+def _reserve(event_id: int, plans: list[IssuePlan], *, actor: Actor, now: datetime) -> list[int]:
+    """Step 1: pending rows with serial, version and code, committed under the lock.
+
+    Returns their ids, in the order of ``plans``.
+    """
     registration_ids = [plan.registration.id for plan in plans]
     for attempt in range(1, RESERVE_ATTEMPTS + 1):
         event = lock_event(event_id)
@@ -417,6 +459,8 @@ def _reserve(
             row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
             rows.append(row)
         try:
+            db.session.flush()
+            ids = [row.id for row in rows]
             db.session.commit()
         except IntegrityError:
             # Another event of the same year took a number first: count again.
@@ -424,7 +468,7 @@ def _reserve(
             if attempt == RESERVE_ATTEMPTS:
                 raise
             continue
-        return rows
+        return ids
     raise AssertionError("unreachable")
 
 
@@ -441,11 +485,7 @@ def _finish(
     if not printed:
         return results
     lock_event(event_id)
-    rows = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.id.in_(list(printed)))
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = list(_load_certificates(list(printed), with_people=notify).values())
     waiting = [row for row in rows if is_pending(row)]
     for row in rows:
         if not is_pending(row):  # a concurrent issue of the same reservation finished it
@@ -466,6 +506,7 @@ def _finish(
             old.revoked_at = now
             old.revoked_reason = f"Superseded by version {row.version}."
     db.session.flush()  # free the "one valid per registration" slots first
+    emails = []
     for row in waiting:
         row.file_path = certificate_path(row, row.event)
         row.revoked_at = None
@@ -484,14 +525,17 @@ def _finish(
         if notify:
             pdf = printed.get(row.id)
             attachments = [Attachment(download_name(row), "application/pdf", pdf)] if pdf else []
-            queue_registration_email(
-                row.registration,
-                "certificate_ready",
-                dedupe_key=f"certificate_ready:{row.id}",
-                attachments=attachments,
-                context=_mail_context(row),
+            emails.append(
+                RegistrationEmail(
+                    row.registration,
+                    "certificate_ready",
+                    dedupe_key=f"certificate_ready:{row.id}",
+                    attachments=attachments,
+                    context=_mail_context(row),
+                )
             )
         results[row.id] = (row, "reissued" if reissue else "issued")
+    queue_registration_emails(emails)  # under the event's lock: no twin can race them
     db.session.commit()
     return results
 

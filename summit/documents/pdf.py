@@ -11,7 +11,6 @@ network because of what someone typed into a form, so every URL goes through
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import mimetypes
 import threading
@@ -340,7 +339,9 @@ def return_large_buffers_promptly() -> bool:
     Fixing the threshold keeps each copy in a mapping of its own, unmapped when
     freed. Returns whether it applied (only glibc has ``mallopt``).
     """
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    mallopt = getattr(libc, "mallopt", None)
+    try:
+        process = ctypes.CDLL(None)  # the symbols already loaded: libc's among them
+    except (OSError, TypeError):  # no dlopen(NULL) (Windows)
+        return False
+    mallopt = getattr(process, "mallopt", None)
     return bool(mallopt and mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES))

@@ -18,11 +18,13 @@ from summit.mail.outbox import (
     PERSON_KINDS,
     REGISTRATION_KINDS,
     DeliveryReport,
+    RegistrationEmail,
     deliver_due,
     has_due,
     queue_email,
     queue_person_email,
     queue_registration_email,
+    queue_registration_emails,
 )
 
 _last_retry_check = 0.0
@@ -94,9 +96,11 @@ __all__ = [
     "REGISTRATION_KINDS",
     "Attachment",
     "DeliveryReport",
+    "RegistrationEmail",
     "deliver_due",
     "init_mail",
     "queue_email",
     "queue_person_email",
     "queue_registration_email",
+    "queue_registration_emails",
 ]

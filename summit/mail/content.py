@@ -105,7 +105,11 @@ def organisation_context() -> dict[str, str]:
 
 def person_context(person: Person) -> dict[str, Any]:
     """Who the email is for; ``portal_link`` is signed for them when it is sent."""
-    return {"person": person, "portal_link": portal_url_placeholder(), **organisation_context()}
+    return {
+        "person": person,
+        "portal_link": portal_url_placeholder(person),
+        **organisation_context(),
+    }
 
 
 def registration_context(registration: Registration) -> dict[str, Any]:

@@ -37,8 +37,7 @@ from summit.mail.content import (
     render,
 )
 from summit.models import OutboxMessage, Person, Registration, utcnow
-from summit.portal.tokens import TOKEN_PLACEHOLDER, portal_token, portal_url_placeholder
-from summit.urls import absolute_url
+from summit.portal.tokens import sign_portal_links
 
 REGISTRATION_KINDS = (
     "confirmed",
@@ -82,24 +81,66 @@ def queue_registration_email(
     when the change that caused it does. With a ``dedupe_key`` already used, the
     existing row is returned and nothing new is queued.
     """
-    if kind not in REGISTRATION_KINDS:
-        raise ValueError(f"unknown registration email kind {kind!r}")
+    email = RegistrationEmail(registration, kind, dedupe_key, attachments or [], context or {})
     duplicate = _existing(dedupe_key)
     if duplicate is not None:
         return duplicate
-    if registration.id is None:
-        db.session.flush()  # the calendar UID and the row's link need the id
-    files: list[Attachment | dict[str, str]] = list(attachments or [])
-    if _carries_ticket(kind, registration):
-        files.insert(0, TICKET_MARKER)
-    return _queue(
-        kind,
-        registration.person.email,
-        {**registration_context(registration), **(context or {})},
-        registration=registration,
-        attachments=files,
-        dedupe_key=dedupe_key,
+    return _queued(_add(email.message()))
+
+
+@dataclass
+class RegistrationEmail:
+    """One email about a registration, as :func:`queue_registration_emails` takes them."""
+
+    registration: Registration
+    kind: str
+    dedupe_key: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in REGISTRATION_KINDS:
+            raise ValueError(f"unknown registration email kind {self.kind!r}")
+
+    def message(self) -> OutboxMessage:
+        """The rendered row, not yet added to the session."""
+        registration = self.registration
+        if registration.id is None:
+            db.session.flush()  # the calendar UID and the row's link need the id
+        files: list[Attachment | dict[str, str]] = list(self.attachments)
+        if _carries_ticket(self.kind, registration):
+            files.insert(0, TICKET_MARKER)
+        return _message(
+            self.kind,
+            registration.person.email,
+            {**registration_context(registration), **self.context},
+            registration=registration,
+            attachments=files,
+            dedupe_key=self.dedupe_key,
+        )
+
+
+def queue_registration_emails(emails: list[RegistrationEmail]) -> None:
+    """Queue many registration emails with one look for used keys and no savepoints.
+
+    For bulk work under a lock that already rules out a concurrent twin (issuing
+    certificates holds the event's): the savepoint :func:`queue_registration_email`
+    takes for each keyed message also flushes each row on its own, a handful of
+    round trips per email. Should a twin appear anyway, the unique index fails the
+    caller's whole transaction rather than one savepoint.
+    """
+    keys = [email.dedupe_key for email in emails if email.dedupe_key]
+    used = set(
+        db.session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+        )
+        if keys
+        else ()
     )
+    for email in emails:
+        if email.dedupe_key is None or email.dedupe_key not in used:
+            db.session.add(_queued(email.message()))
+            used.add(email.dedupe_key)
 
 
 def _carries_ticket(kind: str, registration: Registration) -> bool:
@@ -119,10 +160,7 @@ def queue_person_email(
     """Queue an email about a person rather than one registration (the portal link)."""
     if kind not in PERSON_KINDS:
         raise ValueError(f"unknown person email kind {kind!r}")
-    duplicate = _existing(dedupe_key)
-    if duplicate is not None:
-        return duplicate
-    return _queue(
+    return queue_email(
         kind, person.email, {**person_context(person), **(context or {})}, dedupe_key=dedupe_key
     )
 
@@ -144,7 +182,7 @@ def queue_email(
     duplicate = _existing(dedupe_key)
     if duplicate is not None:
         return duplicate
-    return _queue(
+    message = _message(
         kind,
         recipient,
         context,
@@ -152,9 +190,10 @@ def queue_email(
         attachments=attachments,
         dedupe_key=dedupe_key,
     )
+    return _queued(_add(message))
 
 
-def _queue(
+def _message(
     kind: str,
     recipient: str,
     context: dict[str, Any],
@@ -163,9 +202,9 @@ def _queue(
     attachments: Iterable[Attachment | dict[str, str]] = (),
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
-    """:func:`queue_email` once its caller has looked for a duplicate."""
+    """The rendered, pending row (not yet in the session)."""
     subject, text, html = render(kind, context)
-    message = OutboxMessage(
+    return OutboxMessage(
         kind=kind,
         recipient=recipient,
         subject=subject[:300],
@@ -179,7 +218,10 @@ def _queue(
         next_attempt_at=utcnow(),
         last_error="",
     )
-    message = _add(message)
+
+
+def _queued(message: OutboxMessage) -> OutboxMessage:
+    """Note that this request queued mail, so it is delivered after the response."""
     if has_app_context():
         g.summit_mail_queued = True
     return message
@@ -401,29 +443,8 @@ class OutboxMail(Message):
 
 
 def with_portal_link(row: OutboxMessage, *bodies: str) -> list[str]:
-    """The bodies with the portal link signed now, for the person the row goes to.
-
-    The queued row holds a placeholder, not a token. When the address no longer
-    belongs to anyone (the person's email changed since), the link becomes the
-    portal's sign-in page: a sign-in link must only ever reach the person's own
-    address, which is also what the portal checks when the link is opened.
-    """
-    if not any(TOKEN_PLACEHOLDER in body for body in bodies):
-        return list(bodies)
-    person = _addressee(row)
-    if person is None:
-        placeholder, sign_in = portal_url_placeholder(), absolute_url("portal.sign_in")
-        return [body.replace(placeholder, sign_in) for body in bodies]
-    token = portal_token(person)
-    return [body.replace(TOKEN_PLACEHOLDER, token) for body in bodies]
-
-
-def _addressee(row: OutboxMessage) -> Person | None:
-    if row.registration is not None:
-        person = row.registration.person
-    else:
-        person = db.session.scalar(select(Person).where(Person.email == row.recipient.lower()))
-    return person if person is not None and person.email == row.recipient.lower() else None
+    """The bodies with their portal links signed now (see ``sign_portal_links``)."""
+    return [sign_portal_links(body, row.recipient) for body in bodies]
 
 
 def expand_attachments(row: OutboxMessage) -> Iterator[Attachment]:

@@ -6,17 +6,21 @@ default); it is separate from the ticket code, which only ever opens check-in.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from summit.extensions import db
 from summit.models import Person
 from summit.urls import absolute_url
 
 SALT = "summit.portal.v1"
-# What a queued email holds instead of a token: the outbox signs the link when it
-# sends the message (summit.mail.outbox), so no working sign-in link sits in the
-# database and each link's 30 days start when it is sent.
-TOKEN_PLACEHOLDER = "portal-token-signed-when-sent"  # noqa: S105 - a marker, not a secret
+# What a queued email holds where the token goes: the person's id (no credential).
+# The outbox signs the link when it sends the message (summit.mail.outbox), so no
+# working sign-in link sits in the database and each link's 30 days start then.
+PLACEHOLDER_PREFIX = "portal-link-for-person-"
+_PLACEHOLDER_LINK = re.compile(r"[^\s\"'<>]*" + re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
 
 
 class PortalLinkExpired(Exception):
@@ -54,6 +58,25 @@ def portal_url(person: Person) -> str:
     return absolute_url("portal.enter", token=portal_token(person))
 
 
-def portal_url_placeholder() -> str:
-    """The portal link as a queued email stores it, until the outbox signs it."""
-    return absolute_url("portal.enter", token=TOKEN_PLACEHOLDER)
+def portal_url_placeholder(person: Person) -> str:
+    """The portal link as a queued email stores it, until :func:`sign_portal_links`."""
+    if person.id is None:
+        db.session.flush()
+    return absolute_url("portal.enter", token=f"{PLACEHOLDER_PREFIX}{person.id}")
+
+
+def sign_portal_links(text: str, recipient: str) -> str:
+    """``text`` with each placeholder link signed now for its person.
+
+    A link whose person no longer has the ``recipient`` address (or no longer
+    exists) becomes the sign-in page: a sign-in link must only ever reach the
+    person's own address, which is also what opening it checks.
+    """
+
+    def signed(match: re.Match[str]) -> str:
+        person = db.session.get(Person, int(match.group(1)))
+        if person is None or person.email != recipient.lower():
+            return absolute_url("portal.sign_in")
+        return match.group(0).replace(f"{PLACEHOLDER_PREFIX}{person.id}", portal_token(person))
+
+    return _PLACEHOLDER_LINK.sub(signed, text)
