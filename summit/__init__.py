@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from summit.config import load_config
 
     load_config(app, test_config)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -33,6 +34,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_mail(app)
     register_documents(app)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route: ``<int:…>`` means an id the database can hold."""
+    from summit.urls import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId
 
 
 def register_extensions(app: Flask) -> None:

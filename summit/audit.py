@@ -10,6 +10,8 @@ from flask_login import current_user
 from summit.extensions import db
 from summit.models import AuditLog, StaffUser
 
+ACTOR_LENGTH = 254  # AuditLog.actor
+
 
 def record(
     action: str,
@@ -32,7 +34,7 @@ def record(
     else:
         label = actor if isinstance(actor, str) else "system"
     entry = AuditLog(
-        actor=label,
+        actor=label[:ACTOR_LENGTH],  # a 250-character email plus "person:" would not fit
         staff_user_id=staff.id if staff else None,
         action=action,
         object_type=type(obj).__name__.lower(),

@@ -13,6 +13,7 @@ MESSAGES = {
     404: "We could not find that page. The link may be mistyped or out of date.",
     405: "That action is not allowed here.",
     413: "What you sent is too large.",
+    415: "This page takes a form, not that kind of content.",
     429: "Too many attempts. Please wait a minute and try again.",
     500: "Something went wrong on our side. It has been logged; please try again shortly.",
 }

@@ -45,6 +45,7 @@ def init_security(app: Flask) -> None:
     login_manager.user_loader(_load_staff)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_json_to_forms)
 
 
 def _load_staff(user_id: str) -> StaffUser | None:
@@ -60,6 +61,8 @@ def _refuse_nul_bytes():
     so it would surface as a 500 deep in a service. One check here covers every form.
     The JSON API validates its own input against its OpenAPI document instead.
     """
+    if "\x00" in request.path:  # a slug or code in the address, for every route
+        abort(404)
     if request.path.startswith("/api/"):
         return
     values = [*request.args.values()]
@@ -70,6 +73,27 @@ def _refuse_nul_bytes():
         values.extend(request.form.values())
     if any("\x00" in value for value in values):
         abort(400, "The form contains characters that are not allowed (a NUL byte).")
+
+
+# The only views outside the API that read a JSON body: the check-in desk's scanner
+# and undo (the page's script posts JSON) and Stripe's webhook.
+JSON_ENDPOINTS = frozenset({"checkin.scan", "checkin.undo", "payments.stripe_webhook"})
+
+
+def _refuse_json_to_forms():
+    """Pages with forms take form posts only.
+
+    Flask-WTF reads a JSON body as if it were the form, and the validators then meet
+    numbers, lists and objects where they expect text: a 500 instead of an answer.
+    """
+    if (
+        request.is_json
+        and request.method in ("POST", "PUT", "PATCH", "DELETE")
+        and request.endpoint is not None
+        and request.blueprint != "api"
+        and request.endpoint not in JSON_ENDPOINTS
+    ):
+        abort(415, "This page takes a form, not JSON.")
 
 
 def _security_headers(response):
@@ -109,6 +133,8 @@ def staff_required(*roles: str) -> Callable[[F], F]:
 def is_safe_next(target: str | None) -> bool:
     """Only same-site relative paths may be used as a post-login redirect."""
     if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if not target.isprintable():  # a newline would split the Location header
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target

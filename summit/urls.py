@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, url_for
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import IntegerConverter, Map, MapAdapter
 
 DEV_SERVER = "http://127.0.0.1:5000"
+# The largest id a database column holds everywhere (PostgreSQL's integer).
+LARGEST_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in routes: ids a database can hold, so a huge one is a 404.
+
+    Werkzeug's own accepts any size, and 2**63 in an address made SQLite raise
+    OverflowError (PostgreSQL: "integer out of range" from 2**31) inside a view.
+    """
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:  # fmt: skip
+        super().__init__(url_map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
 
 
 def absolute_url(endpoint: str, **values) -> str:

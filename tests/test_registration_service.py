@@ -133,10 +133,25 @@ def test_second_attempt_returns_the_existing_registration_and_resends_the_link(m
 
 def test_a_person_registers_for_two_events_with_one_person_row(make_event):
     first, second = make_event(), make_event()
-    register(first)
-    register(second, agency="Union Gap PD")
+    register(first, phone="")
+    register(second, agency="Union Gap PD", phone="+1 509-555-0142", first_name="Mallory")
     person = db.session.scalars(select(Person)).one()
-    assert person.agency == "Union Gap PD"
+    # The public form proves nothing about owning the address: it may fill what the
+    # record lacks, never change a name or the agency certificates print.
+    assert (person.first_name, person.agency) == ("Dana", "Yakima Police Department")
+    assert person.phone == "+1 509-555-0142"
+    assert db.session.query(Registration).filter_by(person_id=person.id).count() == 2
+
+
+def test_registering_again_with_blank_details_keeps_the_stored_ones(make_event):
+    """A walk-in at the desk asks only for name and email."""
+    first, second = make_event(), make_event()
+    register(first)
+    register(second, phone="", agency="", job_title="")
+    person = db.session.scalars(select(Person)).one()
+    assert (person.phone, person.agency, person.job_title) == (
+        "+1 509-555-0105", "Yakima Police Department", "School Resource Officer",
+    )  # fmt: skip
 
 
 def test_full_event_waitlists(make_event):

@@ -31,6 +31,7 @@ from summit.security import staff_required
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
 PER_PAGE = 50
+MAX_PAGE = 100_000  # beyond any event's list; a larger number overflowed the SQL offset
 MAX_QUERY_LENGTH = 200
 VIEW_ROLES = ("admin", "checkin")
 
@@ -59,9 +60,8 @@ def registrations_list(slug: str):
     statement = listing.search_registrations(event, q=q, state=state)
     if request.args.get("format") == "csv":
         return _csv_response(event, statement)
-    page = db.paginate(
-        statement, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
-    )
+    page_number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = db.paginate(statement, page=page_number, per_page=PER_PAGE, error_out=False)
     return render_template(
         "admin/registrations.html",
         event=event,

@@ -212,7 +212,8 @@ def _int_arg(name: str, default: int, low: int, high: int, problems: dict[str, s
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    too_long = len(raw) > len(str(high))  # int() of thousands of digits raises
+    if too_long or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         problems[name] = f"must be a whole number from {low} to {high}"
         return default
     return int(raw)

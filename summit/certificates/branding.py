@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from xml.parsers import expat
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from summit import storage
 
@@ -73,7 +73,10 @@ def _check_bitmap(data: bytes, expected: str) -> bytes:
             if width * height > MAX_PIXELS:
                 raise UploadRefused("The image is too large (at most 4096 × 4096 pixels).")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except UploadRefused:
+        raise
+    except Exception:  # Pillow's decoders raise many kinds on a damaged file
+        # (UnidentifiedImageError, OSError, SyntaxError, IndexError, UnicodeDecodeError…)
         raise UploadRefused("The image is damaged or not a real PNG or JPEG.") from None
     return data
 
@@ -114,7 +117,9 @@ def _check_svg(data: bytes) -> None:
     parser.CharacterDataHandler = text
     try:
         parser.Parse(data, True)
-    except expat.ExpatError:
+    except UploadRefused:  # a handler's own refusal, with its reason
+        raise
+    except (expat.ExpatError, LookupError, ValueError):  # LookupError: an unknown encoding
         raise UploadRefused("The SVG file is not well-formed XML.") from None
     if not seen_root:
         raise UploadRefused("The file is not an SVG image.")

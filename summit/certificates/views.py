@@ -236,8 +236,8 @@ def upload_branding(slug: str):
     branding.update_branding(
         event,
         actor=current_user._get_current_object(),
-        signer_name=form.signer_name.data or "",
-        signer_title=form.signer_title.data or "",
+        signer_name=_submitted(form.signer_name),
+        signer_title=_submitted(form.signer_title),
         signature=images.get("signature"),
         logo=images.get("logo"),
         remove_signature=form.remove_signature.data and "signature" not in images,
@@ -245,6 +245,11 @@ def upload_branding(slug: str):
     )
     flash("Certificate signature and logo saved.", "success")
     return redirect(url_for("certificates.event_page", slug=slug), code=303)
+
+
+def _submitted(field) -> str | None:
+    """The field's value, or None when the post left it out (keep what is stored)."""
+    return (field.data or "") if field.raw_data else None
 
 
 @bp.get("/staff/events/<slug>/certificates/branding/<kind>")

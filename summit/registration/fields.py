@@ -25,6 +25,10 @@ def normalise_email(raw: str) -> str:
         raise ValueError(str(error)) from None
 
 
+# The stored column's width (Person.phone).
+MAX_PHONE_LENGTH = 40
+
+
 def normalise_phone(raw: str, region: str = "US") -> str:
     """A valid phone number in international format (``+1 509-555-0105``); '' stays ''."""
     raw = raw.strip()
@@ -36,4 +40,7 @@ def normalise_phone(raw: str, region: str = "US") -> str:
         raise ValueError("Enter a phone number such as (509) 555-0105.") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError("That phone number is not valid. Enter it as (509) 555-0105.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if len(formatted) > MAX_PHONE_LENGTH:  # an extension can make it longer than typed
+        raise ValueError(f"That phone number is too long ({MAX_PHONE_LENGTH} characters at most).")
+    return formatted

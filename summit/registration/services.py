@@ -142,7 +142,7 @@ def register_attendee(
         person = Person(email=email, role_type=role_type or _role_type_for(tier), **details)
         db.session.add(person)
     else:
-        _apply_details(person, details)
+        _fill_missing_details(person, details)
     registration = Registration(
         event=event,
         person=person,
@@ -357,6 +357,19 @@ def _role_type_for(tier: Tier) -> str:
 def _apply_details(person: Person, details: dict[str, str]) -> None:
     for name, value in details.items():
         setattr(person, name, value)
+
+
+def _fill_missing_details(person: Person, details: dict[str, str]) -> None:
+    """A known person registering again: fill in what their record lacks, change nothing.
+
+    Typing someone's email into the public form proves nothing about owning it, so
+    it must not rename them or change the agency their certificates print (and a
+    walk-in that asks only for name and email must not blank the rest). People
+    correct their details in the portal, which they reach by an emailed link.
+    """
+    for name, value in details.items():
+        if value and not getattr(person, name):
+            setattr(person, name, value)
 
 
 def _closed_message(event: Event, now: datetime) -> str:
