@@ -143,6 +143,18 @@ def test_a_session_of_another_event_is_refused(make_event, make_registration, de
     assert rows() == []
 
 
+@pytest.mark.parametrize("change", [close_session, reopen_session])
+def test_a_session_of_another_event_cannot_be_closed_or_reopened(make_event, desk, change):
+    mine, other = make_event(), make_event()
+    foreign = other.sessions[0]
+    for session_id in (foreign.id, 999_999):
+        with pytest.raises(UnknownSession):
+            change(mine.id, session_id, staff=desk)
+    db.session.refresh(foreign)
+    assert foreign.closed_at is None
+    assert not db.session.scalars(select(AuditLog).where(AuditLog.action.like("session.%"))).all()
+
+
 def test_a_closed_session_refuses_live_scans_but_keeps_earlier_offline_ones(
     make_registration, desk, make_person
 ):

@@ -38,6 +38,7 @@ from summit.checkin.display import scan_message, scan_tone
 from summit.checkin.errors import CheckinError
 from summit.checkin.forms import ApiTokenForm, WalkInForm
 from summit.checkin.services import (
+    NONCE_PATTERN,
     ScanResult,
     annul_checkin,
     check_in,
@@ -58,12 +59,15 @@ from summit.models import AgendaSession, Event, Person, Registration, StaffUser
 from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
+from summit.urls import LARGEST_ID
 
 bp = Blueprint("checkin", __name__, url_prefix="/staff")
 DOOR_ROLES = ("admin", "checkin")
 BADGES_PER_SHEET = 6
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
+SESSION_ID_DIGITS = len(str(LARGEST_ID))
+CHOOSE_A_SESSION = "Choose a session from the list."
 STATE_LABELS = {
     "confirmed": "Confirmed",
     "pending_approval": "Waiting for approval",
@@ -91,6 +95,7 @@ def _event(slug: str) -> Event:
 
 
 def _agenda_session(event: Event, session_id: int) -> AgendaSession:
+    """The session of this event, or 404: never another event's session."""
     agenda = db.session.get(AgendaSession, session_id)
     if agenda is None or agenda.event_id != event.id:
         abort(404)
@@ -99,6 +104,60 @@ def _agenda_session(event: Event, session_id: int) -> AgendaSession:
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _posted_fields():
+    """The form, or the JSON object the desk's script sends; None for any other JSON.
+
+    A JSON list, string or number has no fields to read, and neither has JSON that
+    does not parse: the caller answers 400 instead of guessing.
+    """
+    if not request.is_json:
+        return request.form
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _not_an_object():
+    return jsonify({"error": {"status": 400, "message": "Send a JSON object."}}), 400
+
+
+def _session_id_from(raw: object) -> int | None:
+    """The session a form, JSON body or query string names; None when it names none.
+
+    Raises ValueError for anything that cannot be a session id, so a damaged field
+    is refused instead of crashing the database lookup: only ASCII digits (Python's
+    ``isdigit`` also accepts '²', which ``int`` refuses), at most ten of them, within
+    the id column's range. JSON may send the number itself, but true, 1.5 and 1e400
+    (read as infinity) are not ids.
+    """
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and len(raw) <= SESSION_ID_DIGITS and _ascii_digits(raw):
+        number = int(raw)
+    else:
+        raise ValueError(CHOOSE_A_SESSION)
+    if not 1 <= number <= LARGEST_ID:
+        raise ValueError(CHOOSE_A_SESSION)
+    return number
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _session_to_return_to(data) -> int | None:
+    """The room a form came from, to send staff back to; the desk when the field is damaged.
+
+    Only used for the redirect after an answer, so a bad value costs nothing but
+    the room view.
+    """
+    try:
+        return _session_id_from(data.get("session_id"))
+    except ValueError:
+        return None
 
 
 def _answer(result: ScanResult, event: Event) -> dict[str, Any]:
@@ -204,9 +263,9 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
 def scan(slug: str):
     """One scan, from the scanner field, the camera, a search result or the roster."""
     event = _event(slug)
-    data = request.get_json(silent=True) if request.is_json else request.form
-    if not isinstance(data, dict) and not hasattr(data, "get"):
-        return jsonify({"error": {"status": 400, "message": "Send a JSON object."}}), 400
+    data = _posted_fields()
+    if data is None:
+        return _not_an_object()
     try:
         fields = _scan_fields(data)
     except ValueError as problem:
@@ -224,14 +283,12 @@ def scan(slug: str):
 
 
 def _scan_fields(data) -> dict[str, Any]:
-    session_id = data.get("session_id") or None
-    if session_id is not None:
-        try:
-            session_id = int(session_id)
-        except (TypeError, ValueError):
-            raise ValueError("Choose a session from the list.") from None
-        if not 1 <= session_id < 2**31:
-            raise ValueError("Choose a session from the list.")
+    """The scan's fields, checked; ValueError (answered 422) names the first bad one.
+
+    422 rather than 400: the desk's script drops a refused scan from its offline
+    queue on 422 but retries a 400 forever, taking it for a lapsed sign-in.
+    """
+    session_id = _session_id_from(data.get("session_id"))
     scanned_at = data.get("scanned_at") or None
     if scanned_at is not None:
         try:
@@ -253,27 +310,27 @@ def _refused(event: Event, message: str, status: int, data):
     if _wants_json():
         return jsonify({"error": {"status": status, "message": message}}), status
     flash(message, "danger")
-    session_id = data.get("session_id") if hasattr(data, "get") else None
-    return _back(event, int(session_id) if str(session_id or "").isdigit() else None)
+    return _back(event, _session_to_return_to(data))
 
 
 @bp.post("/events/<slug>/checkin/undo")
 @staff_required(*DOOR_ROLES)
 def undo(slug: str):
     event = _event(slug)
-    data = request.get_json(silent=True) if request.is_json else request.form
-    nonce = printable(str((data or {}).get("nonce") or ""))[:80]
-    session_id = (data or {}).get("session_id")
+    data = _posted_fields()
+    if data is None:
+        return _not_an_object()
+    nonce = printable(str(data.get("nonce") or ""))[:80]
     try:
         row = annul_checkin(event.id, nonce, staff=current_user._get_current_object())
     except CheckinError as problem:
-        return _refused(event, problem.message, problem.status_code, data or {})
+        return _refused(event, problem.message, problem.status_code, data)
     name = row.registration.person.full_name if row.registration else "this ticket"
     message = f"Check-in of {name} undone."
     if _wants_json():
         return jsonify({"message": message, "counts": live_counts(event.id)})
     flash(message, "info")
-    return _back(event, int(session_id) if str(session_id or "").isdigit() else None)
+    return _back(event, _session_to_return_to(data))
 
 
 @bp.get("/events/<slug>/checkin/search")
@@ -282,9 +339,7 @@ def search(slug: str):
     """Results as you type: name, email or agency; each with its ticket to check in."""
     event = _event(slug)
     query = printable(request.args.get("q", "")).strip()[:100]
-    session_id = request.args.get("session_id", type=int)
-    if session_id is not None:
-        _agenda_session(event, session_id)
+    session_id = _search_session(event)
     results = search_registrations(event.id, query) if len(query) >= 2 else []
     checked = entries(event.id, [r.id for r in results], session_id)
     items = []
@@ -307,6 +362,21 @@ def search(slug: str):
     return jsonify({"items": items, "query": query})
 
 
+def _search_session(event: Event) -> int | None:
+    """The room whose check-ins the results show; None (event entry) for no or a damaged filter.
+
+    A filter that is not an id is ignored, as it always was; an id that is not a
+    session of this event is a 404.
+    """
+    try:
+        session_id = _session_id_from(request.args.get("session_id"))
+    except ValueError:
+        return None
+    if session_id is not None:
+        _agenda_session(event, session_id)
+    return session_id
+
+
 @bp.get("/events/<slug>/checkin/live.json")
 @staff_required(*DOOR_ROLES)
 def live(slug: str):
@@ -316,6 +386,11 @@ def live(slug: str):
 @bp.post("/events/<slug>/checkin/walk-in")
 @staff_required(*DOOR_ROLES)
 def walk_in_view(slug: str):
+    """Register and check in someone at the desk; every check comes before anything is saved.
+
+    The nonce is checked here, not only by the scan: the scan runs after the
+    registration is committed and its email queued, too late to refuse cleanly.
+    """
     event = _event(slug)
     form = WalkInForm(event, prefix="walkin")
     if not form.validate_on_submit():
@@ -324,6 +399,10 @@ def walk_in_view(slug: str):
         flash(f"Walk-in not registered. {problems}", "danger")
         return _back(event, None)
     nonce = request.form.get("nonce") or None
+    if nonce is not None and not NONCE_PATTERN.fullmatch(nonce):
+        message = "the form was damaged. Reload the page and enter the details again."
+        flash(f"Walk-in not registered: {message}", "danger")
+        return _back(event, None)
     try:
         result = walk_in(
             event.id, tier_slug=form.tier.data, email=form.email.data,
@@ -334,8 +413,10 @@ def walk_in_view(slug: str):
     except RegistrationError as problem:
         flash(f"Walk-in not registered: {problem.message}", "danger")
         return _back(event, None)
-    except CheckinError as problem:
-        flash(problem.message, "danger")
+    except CheckinError as problem:  # raised by the scan, after the registration was saved
+        name = f"{form.first_name.data} {form.last_name.data}"
+        message = f"{name} is registered but not checked in: {problem.message}"
+        flash(f"{message} Find them with the search to check them in.", "warning")
         return _back(event, None)
     session[ANSWER_KEY] = _for_cookie(_answer(result, event))
     return _back(event, None)
@@ -345,6 +426,7 @@ def walk_in_view(slug: str):
 @staff_required(*DOOR_ROLES)
 def close(slug: str, session_id: int):
     event = _event(slug)
+    _agenda_session(event, session_id)
     agenda = close_session(event.id, session_id, staff=current_user._get_current_object())
     flash(f"{agenda.title} is closed: further scans answer “session closed”.", "info")
     return _back(event, session_id)
@@ -354,6 +436,7 @@ def close(slug: str, session_id: int):
 @staff_required(*DOOR_ROLES)
 def reopen(slug: str, session_id: int):
     event = _event(slug)
+    _agenda_session(event, session_id)
     agenda = reopen_session(event.id, session_id, staff=current_user._get_current_object())
     flash(f"{agenda.title} takes scans again.", "info")
     return _back(event, session_id)
