@@ -133,6 +133,26 @@ def test_a_future_start_date_is_refused(client, make_person, statute):
     assert person.assignment_started_on is None
 
 
+def test_a_post_without_the_start_date_keeps_it_and_saves_the_role(client, make_person, statute):
+    person = make_person(role_type="sro", assignment_started_on=date(2024, 9, 1))
+    enter_portal(client, person)
+    response = client.post("/my/training/assignment", data={"role_type": "security"})
+    assert response.status_code == 303
+    db.session.refresh(person)
+    assert (person.assignment_started_on, person.role_type) == (date(2024, 9, 1), "security")
+
+
+def test_the_start_date_can_still_be_cleared_on_purpose(client, make_person, statute):
+    person = make_person(role_type="sro", assignment_started_on=date(2024, 9, 1))
+    enter_portal(client, person)
+    page = text(client.get("/my/training/assignment"))
+    assert 'value="2024-09-01"' in page
+    response = client.post("/my/training/assignment", data={"started_on": "", "role_type": "sro"})
+    assert response.status_code == 303
+    db.session.refresh(person)
+    assert person.assignment_started_on is None
+
+
 # --- proof of completion ------------------------------------------------------------------
 
 

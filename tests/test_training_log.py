@@ -183,6 +183,11 @@ def test_the_size_limit_is_configurable(make_app, make_person, curricula):
         ({"title": ""}, "Enter the title"),
         ({"topic_id": ""}, "Choose the topic"),
         ({"topic_id": "999999"}, "Choose the topic"),
+        ({"topic_id": str(2**31)}, "Choose the topic"),
+        ({"topic_id": str(2**63)}, "Choose the topic"),
+        ({"topic_id": "-1"}, "Choose the topic"),
+        ({"topic_id": "abc"}, "Choose the topic"),
+        ({"url": "https://[::1"}, "full web address"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_stored(
@@ -249,6 +254,30 @@ def test_a_bad_edit_changes_nothing(client, person, trauma):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(SelfTrainingEntry, entry.id).completed_on == date(2024, 5, 2)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"topic_id": str(2**63)}, "Choose the topic"),
+        ({"topic_id": str(2**31)}, "Choose the topic"),
+        ({"url": "https://[::1"}, "full web address"),
+    ],
+)
+def test_an_edit_with_an_impossible_topic_or_link_is_refused_and_keeps_the_entry(
+    client, person, trauma, overrides, message
+):
+    entry = log(person, trauma.id, title="Saved title")
+    enter_portal(client, person)
+    response = post_entry(
+        client,
+        form(trauma, title="Changed title", **overrides),
+        url=f"/my/training/entries/{entry.id}/edit",
+    )
+    assert response.status_code == 400 and message in text(response)
+    db.session.expire_all()
+    kept = db.session.get(SelfTrainingEntry, entry.id)
+    assert (kept.title, kept.topic_id) == ("Saved title", trauma.id)
 
 
 def test_an_unreviewed_entry_can_be_deleted_with_its_file(app, client, person, trauma):

@@ -262,6 +262,8 @@ def test_a_general_waiver_waives_the_classroom_deadline(make_person, statute, re
         "data:text/html,hi",
         "//example.org/x",
         "",
+        "https://[::1",
+        "https://[not-an-address]/x",
     ],
 )
 def test_resource_links_must_be_http_urls(url):

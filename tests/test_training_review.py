@@ -7,7 +7,14 @@ from sqlalchemy import select
 
 from summit.curricula import STATUTE_CODE
 from summit.extensions import db
-from summit.models import AuditLog, OutboxMessage, SelfTrainingEntry, Topic, TrainingWaiver
+from summit.models import (
+    AuditLog,
+    OutboxMessage,
+    SelfTrainingEntry,
+    Topic,
+    TrainingResource,
+    TrainingWaiver,
+)
 from summit.training.record import training_record
 from tests.test_training_support import log, text
 
@@ -174,8 +181,6 @@ def test_staff_edit_resources_with_url_checks(client, auth, statute, trauma):
         },
     )
     assert bad.status_code == 400 and "full web address" in text(bad)
-    from summit.models import TrainingResource
-
     assert db.session.scalar(select(TrainingResource)) is None
     good = client.post(
         "/staff/training/resources/new",
@@ -209,3 +214,117 @@ def test_checkin_staff_cannot_edit_resources(client, auth, statute):
     auth.as_role("checkin")
     assert client.get("/staff/training/resources").status_code == 200
     assert client.get("/staff/training/resources/new").status_code == 403
+
+
+# --- impossible values and posts that leave fields out --------------------------------------
+
+
+@pytest.mark.parametrize("topic_id", [str(2**31), str(2**63), "-1", "abc", "999999"])
+def test_a_waiver_for_an_impossible_topic_is_refused_and_keeps_the_reason(
+    client, auth, make_person, statute, topic_id
+):
+    """Junk must not become a waiver for every topic, nor a database error."""
+    person = make_person()
+    auth.as_role("admin")
+    response = client.post(
+        f"/staff/training/people/{person.id}/waivers",
+        data={"topic_id": topic_id, "reason": "State academy course, 2023"},
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert "Choose a topic from the list." in page
+    assert "State academy course, 2023" in page  # what was typed is still there
+    assert db.session.scalar(select(TrainingWaiver)) is None
+
+
+RESOURCE = {
+    "title": "Trauma course",
+    "url": "https://example.org/trauma",
+    "provider": "OSPI",
+    "format": "online course",
+    "approx_minutes": "45",
+    "topic_id": "",
+    "position": "0",
+    "is_active": "y",
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"position": str(2**31)}, "Enter a whole number from -1,000,000 to 1,000,000."),
+        ({"position": str(2**63)}, "Enter a whole number from -1,000,000 to 1,000,000."),
+        ({"position": str(-(2**63) - 1)}, "Enter a whole number from -1,000,000 to 1,000,000."),
+        ({"topic_id": str(2**31)}, "Choose a topic from the list."),
+        ({"topic_id": str(2**63)}, "Choose a topic from the list."),
+        ({"topic_id": "abc"}, "Choose a topic from the list."),
+        ({"url": "https://[::1"}, "full web address"),
+    ],
+)
+def test_a_resource_with_an_impossible_value_is_refused_with_a_message(
+    client, auth, statute, overrides, message
+):
+    auth.as_role("admin")
+    response = client.post("/staff/training/resources/new", data={**RESOURCE, **overrides})
+    assert response.status_code == 400 and message in text(response)
+    assert db.session.scalar(select(TrainingResource)) is None
+
+
+def test_resource_positions_within_the_range_are_saved(client, auth, statute):
+    auth.as_role("admin")
+    for position in ("-1000000", "1000000"):
+        response = client.post(
+            "/staff/training/resources/new", data={**RESOURCE, "position": position}
+        )
+        assert response.status_code == 303
+    positions = db.session.scalars(select(TrainingResource.position)).all()
+    assert sorted(positions) == [-1_000_000, 1_000_000]
+
+
+def test_a_resource_edit_with_a_huge_position_keeps_the_saved_resource(client, auth, statute):
+    auth.as_role("admin")
+    client.post("/staff/training/resources/new", data=RESOURCE)
+    resource = db.session.scalar(select(TrainingResource))
+    response = client.post(
+        f"/staff/training/resources/{resource.id}/edit",
+        data={**RESOURCE, "title": "Changed", "position": str(2**40)},
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    kept = db.session.get(TrainingResource, resource.id)
+    assert (kept.title, kept.position) == ("Trauma course", 0)
+
+
+def summary_of(topic: Topic) -> str:
+    db.session.expire_all()
+    return db.session.get(Topic, topic.id).summary
+
+
+def test_a_topic_description_post_without_the_field_changes_nothing(client, auth, trauma):
+    auth.as_role("admin")
+    field = f"topic{trauma.id}-summary"
+    saved = client.post(f"/staff/training/topics/{trauma.id}/summary", data={field: "Kept."})
+    assert saved.status_code == 303 and summary_of(trauma) == "Kept."
+
+    response = client.post(f"/staff/training/topics/{trauma.id}/summary", data={"x": "y"})
+    assert response.status_code == 400
+    assert "The description was not sent, so nothing was changed." in text(response)
+    assert "Kept." in text(response)  # the page still shows the saved description
+    assert summary_of(trauma) == "Kept."
+
+
+def test_a_topic_description_can_still_be_cleared_on_purpose(client, auth, trauma):
+    auth.as_role("admin")
+    field = f"topic{trauma.id}-summary"
+    client.post(f"/staff/training/topics/{trauma.id}/summary", data={field: "Old words."})
+    response = client.post(f"/staff/training/topics/{trauma.id}/summary", data={field: ""})
+    assert response.status_code == 303 and summary_of(trauma) == ""
+
+
+def test_a_too_long_topic_description_is_refused_and_keeps_the_saved_one(client, auth, trauma):
+    auth.as_role("admin")
+    field = f"topic{trauma.id}-summary"
+    client.post(f"/staff/training/topics/{trauma.id}/summary", data={field: "Kept."})
+    response = client.post(f"/staff/training/topics/{trauma.id}/summary", data={field: "x" * 1001})
+    assert response.status_code == 400 and "1000 characters" in text(response)
+    assert summary_of(trauma) == "Kept."

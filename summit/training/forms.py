@@ -14,23 +14,69 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from summit.models import ROLE_TYPES
 from summit.registration.forms import plain_text, strip
 from summit.training import DEFAULT_SHARE_DAYS
 from summit.training.resources import FORMATS
 from summit.training.services import KIND_LABELS, ROLE_LABELS
+from summit.urls import LARGEST_ID
+
+# Far more places than a resources page needs, and well inside the database's integer,
+# whose overflow (2**31 on PostgreSQL) was a 500.
+POSITION_LIMIT = 10**6
 
 
 def _topic_id(value):
-    """``""`` (no topic) → None; a number → int; anything else stays and fails the choice check."""
+    """The topic select's value: ``""`` → None (no topic); a possible topic id → int.
+
+    Anything else (``abc``, ``-1``, 2**63) stays a string, which :func:`chosen_topic`
+    refuses before any database lookup.
+    """
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return value
+    # A larger id cannot name a topic; looking one up raised a 500 instead of a message.
+    return number if 1 <= number <= LARGEST_ID else value
+
+
+def chosen_topic(message: str):
+    """Refuse a topic that is neither "none" nor a possible topic id (``abc``, ``-1``, 2**63).
+
+    Without this a junk value either reached the database as a number too big for
+    it or, read as "no topic", silently became a general waiver or resource.
+    """
+
+    def check(form, field) -> None:
+        if field.data is not None and not isinstance(field.data, int):
+            raise ValidationError(message)
+
+    return check
+
+
+def sent(message: str):
+    """Refuse a post that leaves the field out altogether (an empty field is still sent).
+
+    Saving such a post would blank what is stored; refusing says nothing was changed.
+    """
+
+    def check(form, field) -> None:
+        if not field.raw_data:
+            raise StopValidation(message)
+
+    return check
 
 
 class EntryForm(FlaskForm):
@@ -39,7 +85,12 @@ class EntryForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
         default="topic",
     )
-    topic_id = SelectField("Topic", coerce=_topic_id, validate_choice=False)
+    topic_id = SelectField(
+        "Topic",
+        coerce=_topic_id,
+        validate_choice=False,
+        validators=[chosen_topic("Choose the topic this training covered.")],
+    )
     completed_on = DateField(
         "Date completed",
         validators=[InputRequired("Enter the date you completed the training.")],
@@ -94,7 +145,12 @@ class AssignmentForm(FlaskForm):
 
 
 class WaiverForm(FlaskForm):
-    topic_id = SelectField("Topic waived", coerce=_topic_id, validate_choice=False)
+    topic_id = SelectField(
+        "Topic waived",
+        coerce=_topic_id,
+        validate_choice=False,
+        validators=[chosen_topic("Choose a topic from the list.")],
+    )
     reason = TextAreaField(
         "Reason: the significant prior training",
         filters=[strip],
@@ -157,8 +213,24 @@ class ResourceForm(FlaskForm):
             NumberRange(min=1, max=100000, message="Enter a whole number more than zero."),
         ],
     )
-    topic_id = SelectField("Topic", coerce=_topic_id, validate_choice=False)
-    position = IntegerField("Order on the page", default=0, validators=[Optional()])
+    topic_id = SelectField(
+        "Topic",
+        coerce=_topic_id,
+        validate_choice=False,
+        validators=[chosen_topic("Choose a topic from the list.")],
+    )
+    position = IntegerField(
+        "Order on the page",
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=-POSITION_LIMIT,
+                max=POSITION_LIMIT,
+                message=f"Enter a whole number from -{POSITION_LIMIT:,} to {POSITION_LIMIT:,}.",
+            ),
+        ],
+    )
     is_active = BooleanField("Shown on the resources page", default=True)
     checked = BooleanField("I opened the link just now and it works")
 
@@ -170,8 +242,16 @@ class ResourceForm(FlaskForm):
 
 
 class SummaryForm(FlaskForm):
-    summary = TextAreaField("Short description", filters=[strip],
-                            validators=[Optional(), Length(max=1000), plain_text])  # fmt: skip
+    summary = TextAreaField(
+        "Short description",
+        filters=[strip],
+        validators=[
+            sent("The description was not sent, so nothing was changed."),
+            Optional(),
+            Length(max=1000),
+            plain_text,
+        ],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -84,10 +84,23 @@ class BadURL(TrainingError):
 def check_url(url: str) -> str:
     """``url`` if it is an absolute http(s) URL with a host, else :class:`BadURL`."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+    if not _is_web_address(url):
         raise BadURL("Enter a full web address starting with https:// (or http://).")
     return url
+
+
+def _is_web_address(url: str) -> bool:
+    """An absolute http(s) address with a host and no spaces.
+
+    ``urlsplit`` raises ValueError on some malformed addresses (``https://[::1``,
+    an unclosed IPv6 host): that is a link typed wrong, not a server error.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and " " not in url
 
 
 def seed_training_resources() -> list[TrainingResource]:

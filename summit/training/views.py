@@ -187,7 +187,7 @@ def _entry_form(entry: SelfTrainingEntry | None = None) -> EntryForm:
 def _entry_data(form: EntryForm) -> services.EntryData:
     return services.EntryData(
         kind=form.kind.data,
-        topic_id=form.topic_id.data if isinstance(form.topic_id.data, int) else None,
+        topic_id=form.topic_id.data,
         completed_on=form.completed_on.data,
         title=form.title.data or "",
         url=form.url.data or "",
@@ -296,10 +296,9 @@ def entry_evidence(entry_id: int):
 @portal_bp.route("/assignment", methods=["GET", "POST"])
 @attendee_required
 def assignment():
+    """The start date and role; a post that leaves the date out keeps the saved one."""
     person = current_attendee()
-    form = AssignmentForm(obj=person)
-    if request.method == "GET":
-        form.started_on.data = person.assignment_started_on
+    form = AssignmentForm(obj=person, started_on=person.assignment_started_on)
     if form.validate_on_submit():
         try:
             services.update_assignment(person, started_on=form.started_on.data,
@@ -456,6 +455,11 @@ def _person(person_id: int) -> Person:
 @staff_required(*VIEW_ROLES)
 def person(person_id: int):
     person = _person(person_id)
+    return _person_page(person, WaiverForm())
+
+
+def _person_page(person: Person, waiver_form: WaiverForm) -> str:
+    """A person's record for staff; ``waiver_form`` keeps what was typed into a refused waiver."""
     record = training_record(person)
     return render_template(
         "training/staff_person.html",
@@ -468,7 +472,7 @@ def person(person_id: int):
             .where(TrainingWaiver.person_id == person.id)
             .order_by(TrainingWaiver.created_at.desc())
         ).all(),
-        waiver_form=WaiverForm().with_topics(record.topics),
+        waiver_form=waiver_form.with_topics(record.topics),
         review_form=ReviewForm(),
         reason_form=ReasonForm(),
         action=ActionForm(),
@@ -485,20 +489,21 @@ def person_pdf(person_id: int):
 @staff_bp.post("/people/<int:person_id>/waivers")
 @staff_required("admin")
 def grant_waiver(person_id: int):
+    """Record a waiver; a refused one shows the page again (400) with the reason as typed."""
     person = _person(person_id)
-    form = WaiverForm().with_topics(training_record(person).topics)
+    form = WaiverForm()
     if form.validate_on_submit():
-        topic_id = form.topic_id.data if isinstance(form.topic_id.data, int) else None
         try:
-            services.grant_waiver(person, topic_id=topic_id, reason=form.reason.data,
+            services.grant_waiver(person, topic_id=form.topic_id.data, reason=form.reason.data,
                                   staff=_staff())  # fmt: skip
         except TrainingError as error:
             flash(error.message, "danger")
         else:
             flash("The waiver is recorded.", "success")
+            return redirect(url_for("training_staff.person", person_id=person.id), code=303)
     else:
         flash(" ".join(form.reason.errors) or "The waiver was not recorded.", "danger")
-    return redirect(url_for("training_staff.person", person_id=person.id), code=303)
+    return _person_page(person, form), 400
 
 
 @staff_bp.post("/waivers/<int:waiver_id>/revoke")
@@ -568,17 +573,27 @@ def revoke_proof(proof_id: int):
 @staff_bp.get("/resources")
 @staff_required(*VIEW_ROLES)
 def resource_list():
+    return _resources_page()
+
+
+def _resources_page(refused: SummaryForm | None = None, topic_id: int | None = None) -> str:
+    """The resources and topic descriptions; a ``refused`` description keeps what was typed."""
     curriculum = current_curriculum()
+    summary_forms = {item.topic_id: _summary_form(item.topic) for item in curriculum.items}
+    if refused is not None:
+        summary_forms[topic_id] = refused
     return render_template(
         "training/staff_resources.html",
         resources=resource_services.all_resources(),
         curriculum=curriculum,
         action=ActionForm(),
-        summary_forms={
-            item.topic_id: SummaryForm(prefix=f"topic{item.topic_id}", summary=item.topic.summary)
-            for item in curriculum.items
-        },
+        summary_forms=summary_forms,
     )
+
+
+def _summary_form(topic: Topic) -> SummaryForm:
+    """Starts from the saved description, so a post that leaves the field out shows it."""
+    return SummaryForm(prefix=f"topic{topic.id}", summary=topic.summary)
 
 
 def _resource_form(resource: TrainingResource | None = None) -> ResourceForm:
@@ -610,7 +625,7 @@ def _edit_resource(resource: TrainingResource | None):
             resource_services.save_resource(
                 resource,
                 staff=_staff(),
-                topic_id=form.topic_id.data if isinstance(form.topic_id.data, int) else None,
+                topic_id=form.topic_id.data,
                 title=form.title.data,
                 url=form.url.data or "",
                 provider=form.provider.data or "",
@@ -653,10 +668,10 @@ def topic_summary(topic_id: int):
     topic = db.session.get(Topic, topic_id)
     if topic is None:
         abort(404)
-    form = SummaryForm(prefix=f"topic{topic_id}")
-    if form.validate_on_submit():
-        resource_services.save_topic_summary(topic, form.summary.data or "", staff=_staff())
-        flash(f"The description of “{topic.title}” is saved.", "success")
-    else:
+    form = _summary_form(topic)
+    if not form.validate_on_submit():
         flash(" ".join(form.summary.errors) or "The description was not saved.", "danger")
+        return _resources_page(form, topic.id), 400
+    resource_services.save_topic_summary(topic, form.summary.data or "", staff=_staff())
+    flash(f"The description of “{topic.title}” is saved.", "success")
     return redirect(url_for("training_staff.resource_list"), code=303)
