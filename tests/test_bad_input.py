@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
 
 from summit import audit
 from summit.api.tokens import create_api_token
@@ -18,6 +17,7 @@ from summit.extensions import db
 from summit.models import AuditLog, Event
 from summit.registration.fields import normalise_phone
 from tests.conftest import STAFF_PASSWORD
+from tests.test_certificates_views import png_bytes
 
 
 @pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
@@ -91,12 +91,8 @@ def test_an_api_paging_value_of_thousands_of_digits_is_a_422(client, make_staff,
     assert "whole number" in response.get_data(as_text=True)
 
 
-def _png(chunk_type_first_byte: bytes | None = None) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (120, 40), (18, 50, 91)).save(buffer, format="PNG")
-    png = buffer.getvalue()
-    if chunk_type_first_byte is None:
-        return png
+def _damaged_png(chunk_type_first_byte: bytes) -> bytes:
+    png = png_bytes()
     return png[:37] + chunk_type_first_byte + png[38:]  # the IDAT chunk's type, damaged
 
 
@@ -112,8 +108,8 @@ def _post_branding(client, event, data):
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (_png(b"\xa3"), "signature.png", "damaged or not a real PNG"),
-        (_png(b"x"), "signature.png", "damaged or not a real PNG"),
+        (_damaged_png(b"\xa3"), "signature.png", "damaged or not a real PNG"),
+        (_damaged_png(b"x"), "signature.png", "damaged or not a real PNG"),
         (b'<?xml version="1.0" encoding="x-unknown"?><svg xmlns="http://www.w3.org/2000/svg"/>',
          "signature.svg", "not well-formed"),
     ],
@@ -134,7 +130,7 @@ def test_a_branding_post_without_the_signer_fields_keeps_them(client, auth, make
     auth.as_role("admin")
     _post_branding(client, event, {"branding-signer_name": "Dr. Jane Example",
                                    "branding-signer_title": "Director"})  # fmt: skip
-    _post_branding(client, event, {"branding-logo": (io.BytesIO(_png()), "logo.png")})
+    _post_branding(client, event, {"branding-logo": (io.BytesIO(png_bytes()), "logo.png")})
     stored = db.session.get(Event, event.id)
     db.session.refresh(stored)
     assert (stored.certificate_signer_name, stored.certificate_signer_title) == (
