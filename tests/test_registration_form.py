@@ -60,11 +60,26 @@ def test_registering_confirms_and_shows_the_receipt(client, make_event):
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You're registered" in page and "dana.reyes@yakimapd.example" in page
+    assert "/my/enter/" not in page  # the emailed link is the way in, not this page
+    assert 'href="/my/sign-in"' in page
     registration = db.session.query(Registration).one()
     assert registration.state == "confirmed"
     assert registration.person.phone == "+1 509-555-0105"
     assert registration.school_district == "Yakima SD, West Valley SD"
     assert db.session.query(OutboxMessage).filter_by(kind="confirmed").count() == 1
+
+
+def test_registering_someone_elses_email_opens_nothing_of_theirs(
+    app, client, make_event, make_registration
+):
+    """The receipt proves only that someone typed an address: no way into that account."""
+    victim = make_registration(event=make_event())
+    other_event = make_event()
+    response = post(client, other_event, email=victim.person.email)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "/my/enter/" not in page
+    assert client.get("/my/").status_code == 302  # still signed out: to the sign-in page
 
 
 def test_fee_tier_receipt_asks_for_payment(client, make_event):

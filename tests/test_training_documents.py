@@ -238,6 +238,8 @@ def test_admin_issues_the_proof_from_the_person_page_and_the_person_downloads_it
     stranger = app.test_client()
     enter_portal(stranger, make_person())
     assert stranger.get(f"/my/training/proofs/{proof.id}.pdf").status_code == 404
+    revoke_proof(proof, staff=admin, reason="Issued in error.")
+    assert attendee.get(f"/my/training/proofs/{proof.id}.pdf").status_code == 404
 
 
 def test_checkin_staff_cannot_issue_a_proof(client, auth, make_person, statute, admin):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from summit.extensions import db
 from summit.models import Event, Registration, utcnow
-from summit.portal.tokens import portal_url
 from summit.registration.errors import RegistrationError
 from summit.registration.forms import PREFILL_FIELDS, RegistrationForm
 from summit.registration.services import register_attendee, seats_left
@@ -72,9 +71,9 @@ def receipt(slug: str, token: str):
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event.slug != slug:
         abort(404)
+    # No portal link here: this page proves only that someone typed the address, and a
+    # link would open that person's whole account (other registrations, certificates,
+    # training record) for 30 days. The emailed link reaches only the address's owner.
     return render_template(
-        "registration/receipt.html",
-        registration=registration,
-        event=registration.event,
-        manage_url=portal_url(registration.person),
+        "registration/receipt.html", registration=registration, event=registration.event
     )

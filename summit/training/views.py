@@ -358,7 +358,8 @@ def revoke_share(share_id: int):
 @attendee_required
 def proof_pdf(proof_id: int):
     proof = db.session.get(ProofOfCompletion, proof_id)
-    if proof is None or proof.person_id != current_attendee().id:
+    # A revoked proof is withdrawn for its owner too, like a revoked certificate.
+    if proof is None or proof.person_id != current_attendee().id or not proof.is_valid:
         abort(404)
     return _proof_response(proof)
 
