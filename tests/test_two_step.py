@@ -1,5 +1,7 @@
 """Two-step sign-in for staff with an authenticator app."""
 
+import json
+
 import pyotp
 
 from summit.extensions import db
@@ -23,6 +25,17 @@ def test_enrolment_needs_a_correct_code(client, auth):
     response = client.post("/staff/account/two-step", data={"code": "000000"})
     assert "That code is not right" in response.get_data(as_text=True)
     assert db.session.scalars(db.select(StaffUser)).one().totp_secret is None
+
+
+def test_the_setup_secret_never_travels_in_the_session_cookie(client, auth):
+    auth.as_role("admin")
+    page = client.get("/staff/account/two-step").get_data(as_text=True)
+    secret = page.split('<code class="user-select-all">')[1].split("<")[0]
+    with client.session_transaction() as session:
+        stored = json.dumps(dict(session))
+    assert secret not in stored and secret.lower() not in stored.lower()
+    again = client.get("/staff/account/two-step").get_data(as_text=True)
+    assert secret in again, "a reload shows the same secret, so a half-done setup still works"
 
 
 def test_sign_in_asks_for_the_code_once_enabled(client, auth):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
+
 import pyotp
+from flask import current_app
 
 from summit import audit
 from summit.extensions import db
@@ -11,8 +17,21 @@ from summit.models import StaffUser
 ISSUER = "S5 Summit"
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def new_enrolment_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def enrolment_secret(staff: StaffUser, nonce: str) -> str:
+    """The secret offered while two-step sign-in is being set up, derived on the server.
+
+    The browser keeps only ``nonce`` (in the session cookie, which is signed but
+    readable): the secret itself must never sit there, or whoever read the cookie
+    once would know the account's second factor for good.
+    """
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"summit.totp.enrol:{staff.id}:{nonce}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode("ascii")  # 160 bits, as RFC 4226 advises
 
 
 def provisioning_uri(staff: StaffUser, secret: str) -> str:

@@ -24,7 +24,7 @@ from summit.security import is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 PENDING_KEY = "staff_pending_totp"
-ENROL_KEY = "staff_totp_enrol_secret"
+ENROL_KEY = "staff_totp_enrol_nonce"  # the secret is derived from it on the server
 
 
 def _login_limit() -> str:
@@ -87,8 +87,9 @@ def two_step():
                 return redirect(url_for("staff.home"))
             form.code.errors = ["That code is not right."]
         return render_template("auth/two_step.html", form=form, enabled=True)
-    secret = session.get(ENROL_KEY) or totp.new_secret()
-    session[ENROL_KEY] = secret
+    nonce = session.get(ENROL_KEY) or totp.new_enrolment_nonce()
+    session[ENROL_KEY] = nonce
+    secret = totp.enrolment_secret(staff, nonce)
     if form.validate_on_submit():
         if totp.enable_totp(staff, secret, form.code.data):
             session.pop(ENROL_KEY, None)
