@@ -176,6 +176,25 @@ def test_the_emailed_link_opens_the_portal(client, app, make_person):
     assert person.first_name in text(client.get("/my/"))
 
 
+def test_a_link_for_someone_else_asks_before_switching(client, make_person):
+    alex, blake = make_person(first_name="Alex"), make_person(first_name="Blake")
+    enter(client, alex)
+    page = client.get(f"/my/enter/{portal_token(blake)}")
+    assert page.status_code == 200
+    assert "Switch to another person's registrations?" in text(page)
+    with client.session_transaction() as session:
+        assert session[SESSION_KEY] == alex.id, "a GET alone never swaps the account"
+    assert client.post(f"/my/enter/{portal_token(blake)}").headers["Location"] == "/my/"
+    with client.session_transaction() as session:
+        assert session[SESSION_KEY] == blake.id
+
+
+def test_the_same_persons_link_again_just_opens_the_portal(client, make_person):
+    alex = make_person()
+    enter(client, alex)
+    assert client.get(f"/my/enter/{portal_token(alex)}").headers["Location"] == "/my/"
+
+
 def test_sign_in_page_has_a_labelled_email_field(client):
     page = text(client.get("/my/sign-in"))
     assert '<label class="form-label" for="email">Email</label>' in page

@@ -52,15 +52,25 @@ def _private(response: Response) -> Response:
     return response
 
 
-@bp.get("/enter/<token>")
+@bp.route("/enter/<token>", methods=["GET", "POST"])
 def enter(token: str):
-    """Open the portal from an emailed link, then drop the token from the address bar."""
+    """Open the portal from an emailed link, then drop the token from the address bar.
+
+    A link for someone else than the person already signed in here asks first (a
+    POST with CSRF): otherwise any site could silently swap the visitor into
+    another account, where what they then type or upload would land.
+    """
     try:
         person = services.person_for_token(token)
     except PortalLinkExpired:
         return _link_problem("This link has expired", 410)
     except PortalLinkInvalid:
         return _link_problem("This link is not valid", 400)
+    current = signed_in_attendee()
+    form = ConfirmForm()
+    switching = current is not None and current.id != person.id
+    if switching and not form.validate_on_submit():
+        return render_template("portal/switch.html", current=current, person=person, form=form)
     sign_in_attendee(person)
     return redirect(url_for("portal.home"))
 
