@@ -91,3 +91,7 @@ def test_attendee_portal_has_no_serious_accessibility_problems(
     assert audit(f"{live_server.url}/my/registrations/{registration.id}") == []
     assert audit(live_server.url + "/my/details") == []
     assert audit(live_server.url + "/my/training/") == []
+    other = make_registration().person  # a link for someone else asks first
+    assert audit(f"{live_server.url}/my/enter/{portal_token(other)}") == []
+    assert audit.page.get_by_role("button", name=f"Switch to {other.first_name}").is_visible()
+    assert audit.page.evaluate("document.documentElement.scrollWidth") <= 390
