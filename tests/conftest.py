@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from itertools import count
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from summit import create_app
@@ -93,6 +95,21 @@ def fresh_backdrops(monkeypatch):
     monkeypatch.setattr(layers, "_sightings", type(layers._sightings)())
 
 
+class BrowserLikeClient(FlaskClient):
+    """Each request starts with an empty ``g``, as on a real server.
+
+    The ``app`` fixture keeps one app context open for the whole test, and test
+    requests reuse it: without this, Flask-Login's user cached in ``g`` carried over
+    from one client to the next, so a fresh client acted as the last staff member
+    who signed in, and a missing role check could pass unnoticed.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(_schema, database_url, tmp_path):
     """Build an app with extra config; tables are emptied when the test ends."""
@@ -100,6 +117,7 @@ def make_app(_schema, database_url, tmp_path):
 
     def factory(**overrides):
         app = create_app({**base_config(database_url, tmp_path), **overrides})
+        app.test_client_class = BrowserLikeClient
         apps.append(app)
         return app
 

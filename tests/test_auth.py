@@ -137,3 +137,12 @@ def test_empty_or_short_password_cannot_sign_in(client, make_staff, password):
     response = client.post("/staff/sign-in", data={"email": staff.email, "password": password})
     assert response.status_code in (200, 401)
     assert client.get("/staff/").status_code == 302
+
+
+def test_another_browser_is_not_signed_in_by_someone_elses_session(app, client, auth):
+    """Test clients share the test's app context; each request still starts afresh."""
+    auth.as_role("admin")
+    assert client.get("/staff/").status_code == 200
+    stranger = app.test_client()
+    assert stranger.get("/staff/").status_code == 302
+    assert stranger.get("/staff/api-tokens").status_code == 302
