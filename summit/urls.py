@@ -10,6 +10,31 @@ DEV_SERVER = "http://127.0.0.1:5000"
 LARGEST_ID = 2**31 - 1
 
 
+def parse_id(raw: object) -> int | None:
+    """The id a form field, JSON value or query string names; None when it names none.
+
+    Raises ValueError for anything no row can have, so a damaged value is refused
+    before the database sees it: only ASCII digits (``isdigit`` also accepts '²',
+    which ``int`` refuses), in the id column's range. JSON may send the number
+    itself, but true, 1.5 and 1e400 (read as infinity) are not ids.
+    """
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and _id_digits(raw):
+        number = int(raw)
+    else:
+        raise ValueError(f"not an id: {str(raw)[:20]!r}")
+    if not 1 <= number <= LARGEST_ID:
+        raise ValueError(f"not an id: {number}")
+    return number
+
+
+def _id_digits(text: str) -> bool:
+    return len(text) <= len(str(LARGEST_ID)) and text.isascii() and text.isdigit()
+
+
 class DatabaseId(IntegerConverter):
     """``<int:…>`` in routes: ids a database can hold, so a huge one is a 404.
 

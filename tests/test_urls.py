@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from summit.urls import absolute_url
 
 
@@ -39,3 +41,15 @@ def test_query_values_and_unknown_arguments_become_a_query_string(app):
     with app.app_context():
         url = absolute_url("public.event", slug="s5-2027", ref="email")
     assert url == "https://summit.example/events/s5-2027?ref=email"
+
+
+def test_an_id_is_ascii_digits_in_the_columns_range():
+    from summit.urls import LARGEST_ID, parse_id
+
+    assert [parse_id(value) for value in (None, "", "7", 7, str(LARGEST_ID))] == [
+        None, None, 7, 7, LARGEST_ID,
+    ]  # fmt: skip
+    for damaged in ("²", "٣", "-1", "0", " 5", "1.5", 1.5, True, float("inf"), "9" * 5000,
+                    LARGEST_ID + 1, [1]):  # fmt: skip
+        with pytest.raises(ValueError):
+            parse_id(damaged)

@@ -59,14 +59,13 @@ from summit.models import AgendaSession, Event, Person, Registration, StaffUser
 from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
-from summit.urls import LARGEST_ID
+from summit.urls import parse_id
 
 bp = Blueprint("checkin", __name__, url_prefix="/staff")
 DOOR_ROLES = ("admin", "checkin")
 BADGES_PER_SHEET = 6
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
-SESSION_ID_DIGITS = len(str(LARGEST_ID))
 CHOOSE_A_SESSION = "Choose a session from the list."
 STATE_LABELS = {
     "confirmed": "Confirmed",
@@ -123,29 +122,11 @@ def _not_an_object():
 
 
 def _session_id_from(raw: object) -> int | None:
-    """The session a form, JSON body or query string names; None when it names none.
-
-    Raises ValueError for anything that cannot be a session id, so a damaged field
-    is refused instead of crashing the database lookup: only ASCII digits (Python's
-    ``isdigit`` also accepts '²', which ``int`` refuses), at most ten of them, within
-    the id column's range. JSON may send the number itself, but true, 1.5 and 1e400
-    (read as infinity) are not ids.
-    """
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        number = raw
-    elif isinstance(raw, str) and len(raw) <= SESSION_ID_DIGITS and _ascii_digits(raw):
-        number = int(raw)
-    else:
-        raise ValueError(CHOOSE_A_SESSION)
-    if not 1 <= number <= LARGEST_ID:
-        raise ValueError(CHOOSE_A_SESSION)
-    return number
-
-
-def _ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
+    """The session a form, JSON body or query string names (see :func:`parse_id`)."""
+    try:
+        return parse_id(raw)
+    except ValueError:
+        raise ValueError(CHOOSE_A_SESSION) from None
 
 
 def _session_to_return_to(data) -> int | None:

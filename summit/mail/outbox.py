@@ -410,12 +410,11 @@ class OutboxMail(Message):
     """
 
     def __init__(self, row: OutboxMessage) -> None:
-        text_body, html_body = with_portal_link(row, row.text_body, row.html_body or "")
         super().__init__(
             subject=row.subject,
             recipients=[row.recipient],
-            body=text_body,
-            html=html_body or None,
+            body=sign_portal_links(row.text_body, row.recipient),
+            html=sign_portal_links(row.html_body, row.recipient) or None,
             sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
         )
         stamp = int(row.created_at.timestamp()) if row.created_at else 0
@@ -440,11 +439,6 @@ class OutboxMail(Message):
             if not (file.inline_cid and self.html):
                 _attach(msg.add_attachment, file)
         return msg
-
-
-def with_portal_link(row: OutboxMessage, *bodies: str) -> list[str]:
-    """The bodies with their portal links signed now (see ``sign_portal_links``)."""
-    return [sign_portal_links(body, row.recipient) for body in bodies]
 
 
 def expand_attachments(row: OutboxMessage) -> Iterator[Attachment]:

@@ -29,7 +29,7 @@ from summit.registration.forms import plain_text, strip
 from summit.training import DEFAULT_SHARE_DAYS
 from summit.training.resources import FORMATS
 from summit.training.services import KIND_LABELS, ROLE_LABELS
-from summit.urls import LARGEST_ID
+from summit.urls import parse_id
 
 # Far more places than a resources page needs, and well inside the database's integer,
 # whose overflow (2**31 on PostgreSQL) was a 500.
@@ -42,14 +42,13 @@ def _topic_id(value):
     Anything else (``abc``, ``-1``, 2**63) stays a string, which :func:`chosen_topic`
     refuses before any database lookup.
     """
-    if value in (None, "", "None"):
+    if value == "None":
         return None
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        # A larger id cannot name a topic; looking one up raised a 500 instead of a message.
+        return parse_id(value)
+    except ValueError:
         return value
-    # A larger id cannot name a topic; looking one up raised a 500 instead of a message.
-    return number if 1 <= number <= LARGEST_ID else value
 
 
 def chosen_topic(message: str):
