@@ -41,7 +41,7 @@ def test_form_has_every_field_with_its_label(client, make_event):
         assert re.search(rf'<label[^>]*for="{name}"[^>]*>{re.escape(label)}</label>', html), name
         assert f'name="{name}"' in html
     assert "SRO (commissioned law enforcement officer) — Free" in html
-    assert "Security and other school safety staff — $50" in html
+    assert "Security and other school safety staff ($50)" in html
     assert 'value="Register"' in html
 
 
