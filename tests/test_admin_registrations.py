@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from summit.admin.history import describe as describe_history
 from summit.extensions import db
 from summit.models import AuditLog, OutboxMessage, Payment, Registration
 from summit.payments import services as payments
@@ -212,7 +213,24 @@ def test_detail_shows_payments_and_history(client, auth, scene, make_staff):
     auth.as_role("checkin")
     html = text(client.get(f"/staff/registrations/{ortiz.id}"))
     assert "CHK 7" in html and "$20.00" in html and "$30.00" in html
-    assert "payment.record" in html
+    history = html[html.index('id="history-heading"') :]
+    assert "Payment recorded" in history
+    assert "<li>Amount: $20.00</li>" in history
+    assert "<li>Method: check</li>" in history
+    assert "<li>Reference: CHK 7</li>" in history
+    assert "{&#34;" not in history and '{"' not in history  # no raw JSON
+    assert "registration_id" not in history
+
+
+def test_history_says_state_changes_in_words(client, auth, scene):
+    _, registrations = scene
+    kim = registrations["kim"]
+    auth.as_role("admin")
+    client.post(f"/staff/registrations/{kim.id}/approve")
+    html = text(client.get(f"/staff/registrations/{kim.id}"))
+    history = html[html.index('id="history-heading"') :]
+    assert "State changed" in history
+    assert "<li>State: Waiting for approval → Awaiting payment</li>" in history
 
 
 def test_approve(client, auth, scene):
@@ -393,3 +411,24 @@ def test_admin_page_labels_every_input(client, auth, scene):
     for field_id in ("pay-amount", "pay-method", "pay-reference", "pay-note", "waive-reason",
                      "cancel-reason"):  # fmt: skip
         assert f'for="{field_id}"' in html and f'id="{field_id}"' in html
+
+
+def test_history_lines_for_each_kind_of_value():
+    before = {"state": "offered", "note": "kept", "old": "gone"}
+    after = {
+        "state": "cancelled",
+        "note": "kept",
+        "pay_by_check": True,
+        "amount_cents": 5000,
+        "purchase_order": "",
+        "registration_id": 7,
+    }
+    described = describe_history(AuditLog(action="invoice.issue", before=before, after=after))
+    assert described.title == "Invoice issued"
+    assert described.changes == [
+        "State: Offered a seat → Cancelled",
+        "Old: gone → (none)",
+        "Pay by check: yes",
+        "Amount: $50.00",
+        "Purchase order: (none)",
+    ]

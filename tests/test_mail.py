@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import email
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
@@ -32,7 +33,7 @@ from summit.mail import (
     queue_registration_emails,
 )
 from summit.mail.outbox import build_message, claim_due
-from summit.models import OutboxMessage, Payment, utcnow
+from summit.models import AgendaSession, OutboxMessage, Payment, utcnow
 from summit.portal.tokens import PLACEHOLDER_PREFIX, read_portal_token
 
 PORTAL_PREFIX = "https://summit.example/my/enter/"
@@ -168,8 +169,25 @@ def test_confirmation_carries_a_scannable_qr_ticket(mail_app, make_registration)
     assert decoded[0].format == zxingcpp.BarcodeFormat.QRCode
 
 
-def test_confirmation_calendar_file_spans_the_event_days(mail_app, make_event, make_registration):
-    event = make_event(venue_address="10 N 8th St, Yakima, WA 98901")
+def test_confirmation_calendar_file_runs_from_the_first_session_to_the_last(
+    mail_app, make_event, make_registration
+):
+    event = make_event(venue_address="10 N 8th St, Yakima, WA 98901", with_agenda=False)
+    pacific = ZoneInfo("America/Los_Angeles")
+    day_one, day_two = event.starts_on, event.ends_on
+    for title, day, start, end in [
+        ("Welcome", day_one, time(8, 0), time(9, 0)),
+        ("De-escalation", day_one, time(9, 0), time(10, 30)),
+        ("Closing", day_two, time(15, 0), time(16, 30)),
+    ]:
+        event.sessions.append(
+            AgendaSession(
+                title=title,
+                starts_at=datetime.combine(day, start, pacific),
+                ends_at=datetime.combine(day, end, pacific),
+            )
+        )
+    db.session.commit()
     registration = make_registration(event=event)
 
     message = mime(queued(registration, "confirmed"))
@@ -177,14 +195,33 @@ def test_confirmation_calendar_file_spans_the_event_days(mail_app, make_event, m
     attachment = part_with(message, "text/calendar")
     assert attachment.get_filename() == "s5-summit.ics"
     assert attachment.get_content_disposition() == "attachment"
-    entries = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    ics = attachment.get_content()
+    calendar = Calendar.from_ical(ics)
+    entries = calendar.walk("VEVENT")
     assert len(entries) == 1
     entry = entries[0]
-    assert entry["DTSTART"].dt == event.starts_on
-    assert entry["DTEND"].dt == event.ends_on + timedelta(days=1)  # all-day end is exclusive
+    # local times with the event's zone, not an all-day block
+    assert entry["DTSTART"].dt == datetime.combine(day_one, time(8, 0), pacific)
+    assert entry["DTEND"].dt == datetime.combine(day_two, time(16, 30), pacific)
+    assert entry["DTSTART"].params["TZID"] == "America/Los_Angeles"
+    assert "DTSTART;TZID=America/Los_Angeles:" in ics
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/Los_Angeles"]
     assert entry["SUMMARY"] == event.name
     assert entry["LOCATION"] == "Yakima Convention Center, 10 N 8th St, Yakima, WA 98901"
     assert entry["URL"] == f"https://summit.example/events/{event.slug}"
+
+
+def test_an_event_without_an_agenda_is_in_the_calendar_all_day(
+    mail_app, make_event, make_registration
+):
+    event = make_event(with_agenda=False)
+    registration = make_registration(event=event)
+
+    message = mime(queued(registration, "confirmed"))
+
+    entry = Calendar.from_ical(part_with(message, "text/calendar").get_content()).walk("VEVENT")[0]
+    assert entry["DTSTART"].dt == event.starts_on
+    assert entry["DTEND"].dt == event.ends_on + timedelta(days=1)  # all-day end is exclusive
 
 
 def test_reminder_updates_the_same_calendar_entry(mail_app, make_registration):

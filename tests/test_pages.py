@@ -1,7 +1,10 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from summit.models import utcnow
+from summit.portal.tokens import portal_token
 
 
 def test_home_lists_open_events_with_links(client, make_event):
@@ -92,3 +95,40 @@ def test_staff_json_calls_get_401_not_a_redirect(client, make_event):
     )
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == "Sign in as staff again."
+
+
+NAV_LINKS = {
+    "/": "Events",
+    "/training": "Self-training",
+    "/verify/": "Verify a certificate",
+    "/my/sign-in": "Find my registration",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/training", "/verify", "/my/sign-in", "/training/start"])
+def test_every_public_page_links_to_the_public_pages(client, curricula, path):
+    page = client.get(path).get_data(as_text=True)
+    nav = page[page.index('aria-label="Main"') : page.index("</nav>")]
+    for href, label in NAV_LINKS.items():
+        assert re.search(rf'href="{re.escape(href)}"[^>]*>{re.escape(label)}</a>', nav), label
+
+
+def test_the_current_section_is_marked_in_the_navigation(client, curricula):
+    page = client.get("/verify").get_data(as_text=True)
+    assert re.search(r'href="/verify/" aria-current="page">Verify a certificate', page)
+    assert page.count('aria-current="page"') == 1
+
+
+def test_a_signed_in_attendee_sees_my_registrations(client, make_person):
+    client.get(f"/my/enter/{portal_token(make_person())}")
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/my/">My registrations</a>' in page
+    assert "Find my registration</a>" not in page.split("</nav>")[0]
+
+
+def test_the_home_page_points_to_training_verification_and_registrations(client):
+    page = client.get("/").get_data(as_text=True)
+    main = page[page.index('<main id="main"') :]
+    for href in ("/training", "/training/start", "/verify/", "/my/sign-in"):
+        assert f'href="{href}"' in main, href
+    assert "no registration needed" in main

@@ -276,6 +276,29 @@ def test_confirmed_registration_shows_the_qr_and_the_code_in_groups(client, make
     assert "Download PDF ticket" in page
 
 
+def test_the_venue_is_labelled_as_the_venue_not_an_address_of_the_attendee(
+    client, make_event, make_registration
+):
+    event = make_event(venue_address="10 N 8th St, Yakima, WA 98901")
+    registration = make_registration(event=event)
+    enter(client, registration.person)
+    page = text(client.get(f"/my/registrations/{registration.id}"))
+    venue = re.search(r"<dt[^>]*>Venue</dt><dd[^>]*>(.*?)</dd>", page)
+    assert venue and venue.group(1) == "Yakima Convention Center<br>10 N 8th St, Yakima, WA 98901"
+    assert ">Address</dt>" not in page
+
+
+def test_the_registration_type_has_one_pair_of_brackets(client, make_event, make_registration):
+    event = make_event()
+    event.tiers[0].name = "School resource officers (free)"
+    db.session.commit()
+    registration = make_registration(event=event)
+    enter(client, registration.person)
+    page = text(client.get(f"/my/registrations/{registration.id}"))
+    assert "School resource officers (free)</dd>" in page
+    assert "(Free)" not in page
+
+
 @pytest.mark.parametrize("state", ["waitlisted", "awaiting_payment", "pending_approval"])
 def test_no_qr_until_confirmed(client, make_registration, state):
     registration = make_registration(state=state)

@@ -41,7 +41,7 @@ def test_form_has_every_field_with_its_label(client, make_event):
         assert re.search(rf'<label[^>]*for="{name}"[^>]*>{re.escape(label)}</label>', html), name
         assert f'name="{name}"' in html
     assert "SRO (commissioned law enforcement officer) — Free" in html
-    assert "Security and other school safety staff — $50" in html
+    assert "Security and other school safety staff ($50)" in html
     assert 'value="Register"' in html
 
 
@@ -165,3 +165,37 @@ def test_form_needs_csrf(make_app, make_event):
     app = make_app(WTF_CSRF_ENABLED=True)
     response = app.test_client().post(f"/events/{slug}/register", data=GOOD)
     assert response.status_code == 400
+
+
+def test_the_error_summary_lists_fields_in_the_order_of_the_form(client, make_event):
+    event = make_event()
+    empty = {name: "" for name in GOOD}
+    html = client.post(f"/events/{event.slug}/register", data=empty).get_data(as_text=True)
+    summary = html[html.index('id="form-errors"') : html.index("<form")]
+    form = html[html.index("<form") :]
+    listed = re.findall(r'<a href="#([\w-]+)">', summary)
+    on_the_page = [id_ for id_ in re.findall(r'<input[^>]* id="([\w-]+)"', form) if id_ in listed]
+    assert listed[:3] == ["tier-0", "first_name", "last_name"]
+    assert listed == on_the_page
+    assert "Please correct 8 fields" in summary
+
+
+@pytest.mark.parametrize(
+    ("name", "price_cents", "shown"),
+    [
+        ("School resource officers (free)", 0, "School resource officers (free)"),
+        ("SRO (commissioned officer)", 0, "SRO (commissioned officer) — Free"),
+        ("Security staff", 5000, "Security staff ($50)"),
+        ("Security staff ($50)", 5000, "Security staff ($50)"),
+        ("Freelance trainers", 0, "Freelance trainers (Free)"),
+    ],
+)
+def test_a_tier_name_gets_one_pair_of_brackets(client, make_event, name, price_cents, shown):
+    event = make_event()
+    tier = event.tiers[0]
+    tier.name, tier.price_cents = name, price_cents
+    db.session.commit()
+    assert tier.name_with_price == shown
+    html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert shown.replace("&", "&amp;") in html
+    assert "(free) (Free)" not in html and "(free) — Free" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -70,8 +71,9 @@ def stored_files(app) -> list[Path]:
 
 
 def test_the_log_needs_a_portal_session(client, statute):
+    # the training start works for people who never registered, unlike the portal sign-in
     response = client.get("/my/training/entries/new")
-    assert response.status_code == 302 and "/my/sign-in" in response.headers["Location"]
+    assert response.status_code == 302 and "/training/start" in response.headers["Location"]
     assert client.get("/my/training/").status_code == 302
 
 
@@ -334,3 +336,21 @@ def test_the_form_is_accessible_and_prefills_the_topic(client, person, trauma):
     assert 'enctype="multipart/form-data"' in page
     assert f'<option selected value="{trauma.id}">' in page
     assert 'min="2019-01-01"' in page
+
+
+def test_the_evidence_input_is_labelled_and_shows_the_chosen_name(client, person):
+    enter_portal(client, person)
+    page = text(client.get("/my/training/entries/new"))
+    assert (
+        '<label class="form-label" for="evidence">Evidence (certificate or screenshot)</label>'
+        in page
+    )
+    field = re.search(r'<input[^>]*type="file"[^>]*>', page).group(0)
+    assert 'id="evidence"' in field
+    assert "file-input" in field  # full width, whatever the column
+    assert 'data-chosen="evidence-chosen"' in field
+    assert 'id="evidence-chosen" aria-live="polite"' in page
+    script = re.search(r'<script type="module" src="([^"]*file-inputs.js)"', page).group(1)
+    served = client.get(script)
+    assert served.status_code == 200
+    assert b"Chosen: " in served.data

@@ -7,10 +7,12 @@ import pytest
 from summit.certificates.services import (
     grouped_verification_code,
     issue_certificate,
+    new_verification_code,
     revoke_certificate,
 )
 from summit.clock import local_date
 from summit.extensions import db
+from summit.models import ProofOfCompletion
 from tests.test_certificates import attend
 
 
@@ -85,7 +87,7 @@ def test_revoked_certificate_says_so_with_the_date_but_not_the_reason(client, is
     revoke_certificate(certificate, actor=make_staff("admin"), reason="Private: HR matter 42")
     page = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
     assert 'data-status="revoked"' in page
-    assert f"revoked on {local_date(certificate.revoked_at).isoformat()}" in page
+    assert f"revoked on {local_date(certificate.revoked_at):%B %-d, %Y}" in page
     assert "HR matter" not in page
     data = client.get(f"/verify/{certificate.verification_code}.json").get_json()
     assert data["status"] == "revoked"
@@ -134,7 +136,7 @@ def test_the_form_page_and_an_empty_code(client):
     assert 'name="code"' in page.get_data(as_text=True)
     empty = client.get("/verify", query_string={"code": "  "})
     assert empty.status_code == 400
-    assert "Type the code" in empty.get_data(as_text=True)
+    assert "Type the verification code or the serial number" in empty.get_data(as_text=True)
 
 
 def test_a_pending_reservation_is_unknown(client, issued):
@@ -161,3 +163,137 @@ def test_default_rate_limit_is_30_a_minute(rate_limited_app):
     statuses = [client.get(f"/verify/{'A' * 32}.json").status_code for _ in range(31)]
     assert statuses[:30] == [404] * 30
     assert statuses[30] == 429
+
+
+def test_dates_read_as_people_write_them(client, issued):
+    certificate = issued()
+    issued_on = local_date(certificate.issued_at)
+    page = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
+    assert f"on {issued_on:%B %-d, %Y}, and it has not been revoked" in page
+    assert issued_on.isoformat() not in page
+    # machines keep ISO dates
+    json = client.get(f"/verify/{certificate.verification_code}.json").get_json()
+    assert json["issued_on"] == issued_on.isoformat()
+
+
+# --- by serial number ------------------------------------------------------------------
+
+
+def by_serial(client, serial, name=None):
+    query = {"code": serial} if name is None else {"code": serial, "name": name}
+    return client.get("/verify", query_string=query)
+
+
+def test_a_serial_alone_asks_for_the_name(client, issued):
+    certificate = issued()
+    response = by_serial(client, certificate.serial)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "type the name printed on the certificate too" in page
+    assert 'aria-invalid="true"' in page
+    assert 'data-status="valid"' not in page
+    assert "Dana Reyes" not in page
+    # the serial stays in the box, so only the name is left to type
+    assert f'value="{certificate.serial}"' in page
+
+
+@pytest.mark.parametrize(
+    "typed_name", ["Dana Reyes", "dana reyes", "  DANA   REYES ", "Dána Réyes", "danareyes"]
+)
+def test_a_serial_with_the_printed_name_answers(client, issued, typed_name):
+    certificate = issued()
+    response = by_serial(client, certificate.serial, typed_name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-status="valid"' in page
+    for text in ("Dana Reyes", "Selah PD", certificate.event.name, certificate.serial):
+        assert text in page
+    # the page never hands out the verification code, which would outlive the name check
+    assert certificate.verification_code not in page
+    assert grouped_verification_code(certificate.verification_code) not in page
+
+
+@pytest.mark.parametrize("typed", ["s5 2027 1", "S5–2027–000001", " S5 - 2027 - 000001 "])
+def test_a_serial_is_read_forgivingly(client, make_event, make_registration, make_person, typed):
+    person = make_person(first_name="Dana", last_name="Reyes")
+    registration = make_registration(event=make_event(), person=person)
+    attend(registration)
+    certificate = issue_certificate(registration).certificate
+    certificate.serial = "S5-2027-000001"  # the event's year in the test varies
+    db.session.commit()
+    response = by_serial(client, typed, "Dana Reyes")
+    assert response.status_code == 200
+    assert 'data-status="valid"' in response.get_data(as_text=True)
+
+
+def test_a_serial_with_a_wrong_name_is_not_found(client, issued):
+    certificate = issued()
+    wrong = by_serial(client, certificate.serial, "Dan Reyes")
+    unknown = by_serial(client, certificate.serial[:-1] + "9", "Dana Reyes")
+    for response in (wrong, unknown):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert 'data-status="unknown"' in page
+        assert "Selah PD" not in page
+    # the same words either way: the answer does not tell which serials exist
+    wrong_page = wrong.get_data(as_text=True).replace(certificate.serial, "SERIAL")
+    unknown_page = unknown.get_data(as_text=True).replace(certificate.serial[:-1] + "9", "SERIAL")
+    assert wrong_page == unknown_page
+
+
+def test_a_reissued_certificate_answers_with_its_latest_valid_version(client, issued):
+    certificate = issued()
+    first_code = certificate.verification_code
+    second = issue_certificate(certificate.registration, force=True).certificate
+    assert second.serial == certificate.serial and second.version == 2
+    page = by_serial(client, certificate.serial, "Dana Reyes").get_data(as_text=True)
+    assert 'data-status="valid"' in page
+    assert "(version 2)" in page
+    assert first_code not in page
+
+
+def test_a_serial_whose_every_version_is_revoked_says_revoked(client, issued, make_staff):
+    certificate = issued()
+    revoke_certificate(certificate, actor=make_staff("admin"), reason="HR")
+    response = by_serial(client, certificate.serial, "Dana Reyes")
+    assert response.status_code == 200
+    assert 'data-status="revoked"' in response.get_data(as_text=True)
+
+
+def test_a_proof_of_completion_serial_with_the_name(client, make_person, curricula):
+    person = make_person(first_name="José", last_name="de la Cruz", agency="Wapato SD")
+    proof = ProofOfCompletion(
+        person=person,
+        curriculum_id=next(iter(curricula.values())).id,
+        serial="S5-POC-2027-000007",
+        verification_code=new_verification_code(),
+        details={"name": "José de la Cruz", "agency": "Wapato SD", "topics": []},
+        file_path="proofs/S5-POC-2027-000007.pdf",
+    )
+    db.session.add(proof)
+    db.session.commit()
+    assert by_serial(client, "S5-POC-2027-000007").status_code == 400
+    found = by_serial(client, "s5-poc-2027-7", "JOSE DE LA CRUZ")
+    assert found.status_code == 200
+    page = found.get_data(as_text=True)
+    assert 'data-status="valid"' in page
+    assert "Valid proof of completion" in page
+    assert "Wapato SD" in page
+    assert by_serial(client, "S5-POC-2027-000007", "José Cruz").status_code == 404
+
+
+def test_a_serial_in_the_address_asks_for_the_name(client, issued):
+    certificate = issued()
+    response = client.get(f"/verify/{certificate.serial}")
+    assert response.status_code == 303
+    assert client.get(response.headers["Location"]).status_code == 400
+    # the JSON endpoint answers only to codes, as before
+    assert client.get(f"/verify/{certificate.serial}.json").status_code == 404
+
+
+def test_verifying_by_serial_is_rate_limited(rate_limited_app):
+    rate_limited_app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
+    client = rate_limited_app.test_client()
+    assert by_serial(client, "S5-2027-000001", "A B").status_code == 404
+    assert by_serial(client, "S5-2027-000002", "A B").status_code == 404
+    assert by_serial(client, "S5-2027-000003", "A B").status_code == 429

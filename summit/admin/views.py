@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from summit.admin import listing
 from summit.admin.forms import ActionForm, CancelForm, PaymentForm, ReasonRequiredForm
+from summit.admin.history import describe as describe_history
 from summit.admin.services import resend_state_email
 from summit.errors import render_error
 from summit.extensions import db
@@ -117,6 +118,7 @@ def _detail_page(registration: Registration, *, status: int = 200, **submitted: 
         summary=payments.payment_summary(registration),
         invoice=payments.invoice_for(registration),
         history=_history(registration),
+        describe=describe_history,
         forms=_action_forms(registration, **submitted),
         open_form=next(iter(submitted), None),
         can_change=current_user.role == "admin",

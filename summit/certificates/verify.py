@@ -5,10 +5,19 @@ dates, topics, hours and serial from the certificate itself, and nothing else:
 no email, no phone, no internal id, no revocation reason (it may be private).
 Codes carry 160 random bits, and every answer is rate-limited per IP, so
 guessing is hopeless; unknown codes answer 404.
+
+People also type the serial (``S5-2027-000123``, ``S5-POC-2027-000007``), the most
+prominent number on the paper. Serials count up, so a serial alone is guessable:
+it answers only together with the name printed on the document, and a wrong name
+gets the very answer an unknown serial gets.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import unicodedata
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -21,16 +30,18 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import select
 
 from summit.certificates.document import hours, kind_title
 from summit.certificates.services import (
     find_by_code,
     grouped_verification_code,
+    is_pending,
     normalise_verification_code,
 )
 from summit.clock import local_date
-from summit.extensions import limiter
-from summit.models import Certificate
+from summit.extensions import db, limiter
+from summit.models import Certificate, ProofOfCompletion
 from summit.training.proof import verify_proof
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -43,6 +54,76 @@ def _verify_limit() -> str:
 
 
 verify_limit = limiter.shared_limit(_verify_limit, scope="verify")
+
+# A typed serial: a prefix (``S5``, ``S5-POC``), a year and a number. Dashes may be
+# spaces, the number may lack its leading zeros. A verification code never
+# matches: its alphabet (A-Z, 2-7) has no 0, so it cannot hold a year 20xx.
+_SERIAL = re.compile(
+    r"(?P<prefix>[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)-(?P<year>20\d\d)-(?P<number>\d{1,6})"
+)
+_SERIAL_NOISE = re.compile(r"[\s\-‐‑‒–—_]+")
+NAME_NEEDED = "A serial number alone is not enough: type the name printed on the certificate too."
+
+
+def typed_serial(raw: str | None) -> str | None:
+    """The serial in its stored spelling when ``raw`` looks like one, else None."""
+    text = _SERIAL_NOISE.sub("-", (raw or "")[:80].strip().upper()).strip("-")
+    match = _SERIAL.fullmatch(text)
+    if match is None:
+        return None
+    return f"{match['prefix']}-{match['year']}-{int(match['number']):06d}"
+
+
+def comparable_name(name: str) -> str:
+    """``José  de la Cruz`` and ``jose DE LA CRUZ`` compare equal: no case, spaces or accents."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return "".join(letters.casefold().split())
+
+
+def same_name(printed: str, typed: str) -> bool:
+    printed, typed = comparable_name(printed), comparable_name(typed)
+    return bool(printed) and hmac.compare_digest(printed.encode(), typed.encode())
+
+
+def answer_for_serial(serial: str, name: str) -> dict[str, Any]:
+    """The answer for a serial and the name on the paper; unknown unless both fit.
+
+    A re-issued certificate keeps its serial: the name may match any version the
+    holder has on paper, and the answer is the latest valid version (or, when all
+    are revoked, the latest), so an old printout leads to the current facts.
+    """
+    versions = [
+        certificate
+        for certificate in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.serial == serial)
+            .order_by(Certificate.version.desc())
+        )
+        if not is_pending(certificate)
+    ]
+    if versions:
+        if not any(same_name(c.details.get("name", ""), name) for c in versions):
+            return public_view(None)
+        current = next((c for c in versions if c.is_valid), versions[0])
+        return public_view(current)
+    proof = db.session.scalar(select(ProofOfCompletion).where(ProofOfCompletion.serial == serial))
+    if proof is not None and same_name((proof.details or {}).get("name", ""), name):
+        return verify_proof(proof.verification_code) or public_view(None)
+    return public_view(None)
+
+
+def human_date(value: str | date | None) -> str:
+    """``June 15, 2027`` from the ISO date of an answer (the JSON keeps ISO)."""
+    if not value:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return day.strftime("%B %-d, %Y")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"human_date": human_date}
 
 
 @bp.after_request
@@ -109,15 +190,36 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
 @bp.get("/")
 @verify_limit
 def form():
-    """Type a code (from paper) and see the answer; GET so the answer has its own URL."""
+    """Type a code or a serial (from paper) and see the answer; GET so the answer has its URL.
+
+    A code redirects to its own page. A serial answers here, with the name, and
+    never reveals the code: the page shows what the paper already says.
+    """
     raw = request.args.get("code")
+    name = (request.args.get("name") or "")[:200].strip()
     if raw is None:
-        return render_template("verify/form.html", error=None, typed="")
+        return _form_page()
+    serial = typed_serial(raw)
+    if serial is not None:
+        if not name:
+            return _form_page(raw, name=name, name_error=NAME_NEEDED), 400
+        answer = answer_for_serial(serial, name)
+        page = render_template(
+            "verify/result.html", answer=answer, shown_serial=serial, shown_code="", json_url=None
+        )
+        return page, 404 if answer["status"] == "unknown" else 200
     code = normalise_verification_code(raw)
     if not code:
-        return render_template("verify/form.html", error="Type the code printed on the "
-                               "certificate.", typed=raw), 400  # fmt: skip
+        error = "Type the verification code or the serial number printed on the certificate."
+        return _form_page(raw, name=name, code_error=error), 400
     return redirect(url_for("verify.certificate", code=code), code=303)
+
+
+def _form_page(typed: str = "", **context: Any) -> str:
+    context.setdefault("name", "")
+    context.setdefault("code_error", None)
+    context.setdefault("name_error", None)
+    return render_template("verify/form.html", typed=typed[:200], **context)
 
 
 def answer_for(code: str) -> dict[str, Any]:
@@ -139,12 +241,16 @@ def certificate_json(code: str):
 @bp.get("/<string:code>")
 @verify_limit
 def certificate(code: str):
+    serial = typed_serial(code)
+    if serial is not None:  # a serial in the address: ask for the name on the paper
+        return redirect(url_for("verify.form", code=serial), code=303)
     answer = answer_for(code)
     code = normalise_verification_code(code)
     page = render_template(
         "verify/result.html",
         answer=answer,
         shown_code=grouped_verification_code(code)[:80],
+        shown_serial="",
         json_url=url_for("verify.certificate_json", code=code) if code else None,
     )
     return page, 404 if answer["status"] == "unknown" else 200

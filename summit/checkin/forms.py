@@ -37,7 +37,7 @@ class WalkInForm(FlaskForm):
     def __init__(self, event: Event, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tier.choices = [
-            (tier.slug, f"{tier.name} ({tier.price_label})") for tier in event.tiers if tier.is_open
+            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
         ]
 
     def validate_email(self, field) -> None:

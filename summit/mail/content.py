@@ -166,11 +166,12 @@ def qr_ticket(ticket_code: str) -> Attachment:
 
 
 def calendar_file(registration: Registration, *, now: datetime | None = None) -> Attachment:
-    """An .ics with one all-day VEVENT over the event's days.
+    """An .ics with one VEVENT from the first session's start to the last one's end.
 
-    Event dates are calendar dates in the event's time zone, so all-day ``DATE``
-    values are exact in every calendar; the UID is stable per registration so a
-    second invitation (the reminder) updates the same calendar entry.
+    Times are in the event's time zone (``TZID`` with its ``VTIMEZONE``), so a
+    calendar shows 8:00 in Yakima whatever zone the reader is in. An event with
+    no agenda yet falls back to all-day dates over its days. The UID is stable per
+    registration so a second invitation (the reminder) updates the same entry.
     """
     event = registration.event
     calendar = Calendar()
@@ -182,12 +183,17 @@ def calendar_file(registration: Registration, *, now: datetime | None = None) ->
     entry.add("uid", f"registration-{registration.id}@{mail_domain()}")
     entry.add("dtstamp", now or utcnow())
     entry.add("summary", event.name)
-    entry.add("dtstart", event.starts_on)
-    entry.add("dtend", event.ends_on + timedelta(days=1))
+    if event.sessions:
+        entry.add("dtstart", min(s.starts_at for s in event.sessions).astimezone(event.tz))
+        entry.add("dtend", max(s.ends_at for s in event.sessions).astimezone(event.tz))
+    else:
+        entry.add("dtstart", event.starts_on)
+        entry.add("dtend", event.ends_on + timedelta(days=1))
     entry.add("location", _location(event))
     entry.add("url", absolute_url("public.event", slug=event.slug))
     entry.add("description", f"Your ticket code: {registration.ticket_code}")
     calendar.add_component(entry)
+    calendar.add_missing_timezones()
     return Attachment("s5-summit.ics", "text/calendar", calendar.to_ical())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -133,6 +134,21 @@ class Tier(db.Model):
             return "Free"
         dollars, cents = divmod(self.price_cents, 100)
         return f"${dollars:,}" + (f".{cents:02d}" if cents else "")
+
+    @property
+    def name_with_price(self) -> str:
+        """``Security staff ($50)``, without a second pair of brackets.
+
+        A name that already states its price (``School resource officers (free)``)
+        is shown as it is; one that ends in brackets of its own gets the price after
+        a dash: ``SRO (commissioned officer) — Free``.
+        """
+        price = self.price_label
+        if re.search(rf"(?<!\w){re.escape(price)}(?!\w)", self.name, re.IGNORECASE):
+            return self.name
+        if self.name.rstrip().endswith(")"):
+            return f"{self.name} — {price}"
+        return f"{self.name} ({price})"
 
 
 class AgendaSession(db.Model):

@@ -12,15 +12,25 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, redirect, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
-from summit.extensions import db
+from summit.extensions import db, limiter
 from summit.models import Person
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "portal_person_id"
 SESSION_EMAIL_KEY = "portal_person_email"
+DEFAULT_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
+
+
+def sign_in_limit() -> str:
+    return current_app.config.get("PORTAL_SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT)
+
+
+# One budget per IP for every "email me a link" form (the portal sign-in and the
+# training start): two forms must not double what one address can be sent.
+link_request_limit = limiter.shared_limit(sign_in_limit, scope="email-link", methods=["POST"])
 
 
 def sign_in_attendee(person: Person) -> None:
@@ -52,12 +62,18 @@ def current_attendee() -> Person:
 
 
 def attendee_required(view: F) -> F:
-    """Let through a visitor who came in by a portal link; send others to ask for one."""
+    """Let through a visitor who came in by a portal link; send others to ask for one.
+
+    The training pages send them to the training start, which works for people
+    who never registered too; the registration pages to the portal sign-in.
+    """
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         person = signed_in_attendee()
         if person is None:
+            if request.blueprint == "training_portal":
+                return redirect(url_for("training.start"))
             return redirect(url_for("portal.sign_in"))
         g.attendee = person
         return view(*args, **kwargs)

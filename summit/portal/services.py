@@ -10,11 +10,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from summit import audit
 from summit.extensions import db
-from summit.mail import queue_person_email
+from summit.mail import queue_email, queue_person_email
+from summit.mail.content import organisation_context
 from summit.models import Event, OutboxMessage, Person, Registration, utcnow
-from summit.portal.tokens import PortalLinkInvalid, read_portal_token
+from summit.portal.tokens import (
+    PortalLinkInvalid,
+    read_portal_token,
+    read_start_token,
+    start_url_placeholder,
+)
 from summit.registration import services as registration_services
 from summit.registration.errors import InvalidTransition, RegistrationError
 
@@ -53,25 +61,102 @@ def request_portal_link(email: str, *, now: datetime | None = None) -> bool:
     Returns whether a message was queued. The caller must answer the same either
     way, so that nobody learns who is registered.
     """
-    person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
-    if person is None or _link_sent_recently(person, now or utcnow()):
+    person = person_with_email(email)
+    if person is None or _link_sent_recently("portal_link", person.email, now or utcnow()):
         return False
     queue_person_email(person, "portal_link")
     db.session.commit()
     return True
 
 
-def _link_sent_recently(person: Person, now: datetime) -> bool:
+def person_with_email(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def _link_sent_recently(kind: str, recipient: str, now: datetime) -> bool:
     recent = db.session.scalar(
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.kind == "portal_link",
-            OutboxMessage.recipient == person.email,
+            OutboxMessage.kind == kind,
+            OutboxMessage.recipient == recipient,
             OutboxMessage.created_at > now - LINK_RESEND_WINDOW,
         )
         .limit(1)
     )
     return recent is not None
+
+
+# --- starting a training record ----------------------------------------------------------
+#
+# Anyone may keep a training record, registered or not. The address is proved by
+# a start link sent to it; the person is created only when that link is used, so
+# typing a stranger's address creates nothing and reveals nothing: every
+# request gets the same answer and the same email goes out for any address.
+
+
+def request_training_start_link(email: str, *, now: datetime | None = None) -> bool:
+    """Queue a start link to ``email`` (already a valid, lower-cased address); commit.
+
+    Returns whether a message was queued (not within the resend window); the
+    caller answers the same either way.
+    """
+    if _link_sent_recently("training_start", email, now or utcnow()):
+        return False
+    person = person_with_email(email)
+    context = {
+        **organisation_context(),
+        "person": person or {"first_name": "there"},
+        "start_link": start_url_placeholder(),
+    }
+    queue_email("training_start", email, context)
+    db.session.commit()
+    return True
+
+
+def start_link_owner(token: str) -> tuple[str, Person | None]:
+    """The address a start link proves, and its person if there is one already.
+
+    Raises ``PortalLinkExpired`` or ``PortalLinkInvalid`` like a portal link.
+    """
+    email = read_start_token(token)
+    return email, person_with_email(email)
+
+
+def start_training_record(
+    email: str, *, first_name: str, last_name: str, agency: str, job_title: str, role_type: str
+) -> Person:
+    """The person of ``email``, created from what they typed when there is none yet; commit.
+
+    An existing person's stored details are never changed here (they correct
+    them in the portal), and two tabs submitting at once create one person.
+    """
+    person = person_with_email(email)
+    if person is not None:
+        return person
+    person = Person(
+        email=email.strip().lower(),
+        first_name=first_name,
+        last_name=last_name,
+        agency=agency,
+        job_title=job_title,
+        role_type=role_type,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+    except IntegrityError:
+        twin = person_with_email(email)
+        if twin is None:
+            raise
+        return twin
+    audit.record(
+        "person.create",
+        person,
+        after={"source": "training start link", "role_type": role_type},
+        actor=attendee_actor(person),
+    )
+    db.session.commit()
+    return person
 
 
 def registrations_of(person: Person) -> list[Registration]:

@@ -2,6 +2,11 @@
 
 A token names one person and expires (``PORTAL_LINK_MAX_AGE`` seconds, 30 days by
 default); it is separate from the ticket code, which only ever opens check-in.
+
+A *start link* names an email address rather than a person: whoever can read the
+mail of that address may start a training record there, whether or not a person
+with that address exists yet. It has its own salt, so neither kind of token
+opens the other's door.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from summit.models import Person
 from summit.urls import absolute_url
 
 SALT = "summit.portal.v1"
+START_SALT = "summit.training-start.v1"
 # What a queued email holds where the token goes: the person's id (no credential).
 # The outbox signs the link when it sends the message (summit.mail.outbox), so no
 # working sign-in link sits in the database and each link's 30 days start then.
 PLACEHOLDER_PREFIX = "portal-link-for-person-"
 _PLACEHOLDER_LINK = re.compile(r"[^\s\"'<>]*" + re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
+# The same for a start link: signed at sending for the message's own recipient.
+START_PLACEHOLDER = "training-start-link-for-recipient"
 
 
 class PortalLinkExpired(Exception):
@@ -31,8 +39,12 @@ class PortalLinkInvalid(Exception):
     """The link was tampered with or never issued by this install."""
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _link_max_age() -> int:
+    return int(current_app.config.get("PORTAL_LINK_MAX_AGE", 30 * 24 * 3600))
 
 
 def portal_token(person: Person) -> str:
@@ -41,9 +53,8 @@ def portal_token(person: Person) -> str:
 
 def read_portal_token(token: str) -> tuple[int, str]:
     """Return ``(person_id, email)``; the caller checks the email still matches."""
-    max_age = int(current_app.config.get("PORTAL_LINK_MAX_AGE", 30 * 24 * 3600))
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data = _serializer().loads(token, max_age=_link_max_age())
     except SignatureExpired:
         raise PortalLinkExpired from None
     except BadSignature:
@@ -51,6 +62,28 @@ def read_portal_token(token: str) -> tuple[int, str]:
     if not isinstance(data, dict) or not isinstance(data.get("p"), int):
         raise PortalLinkInvalid
     return data["p"], str(data.get("e", ""))
+
+
+def start_token(email: str) -> str:
+    return _serializer(START_SALT).dumps({"s": email.strip().lower()})
+
+
+def read_start_token(token: str) -> str:
+    """The email address a start link was sent to; raises like :func:`read_portal_token`."""
+    try:
+        data = _serializer(START_SALT).loads(token, max_age=_link_max_age())
+    except SignatureExpired:
+        raise PortalLinkExpired from None
+    except BadSignature:
+        raise PortalLinkInvalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("s"), str) or "@" not in data["s"]:
+        raise PortalLinkInvalid
+    return data["s"]
+
+
+def start_url_placeholder() -> str:
+    """The start link as a queued email stores it: no credential sits in the database."""
+    return absolute_url("training.start_link", token=START_PLACEHOLDER)
 
 
 def portal_url(person: Person) -> str:
@@ -70,8 +103,11 @@ def sign_portal_links(text: str, recipient: str) -> str:
 
     A link whose person no longer has the ``recipient`` address (or no longer
     exists) becomes the sign-in page: a sign-in link must only ever reach the
-    person's own address, which is also what opening it checks.
+    person's own address, which is also what opening it checks. A start link is
+    signed for the ``recipient`` itself.
     """
+    if START_PLACEHOLDER in text:
+        text = text.replace(START_PLACEHOLDER, start_token(recipient))
 
     def signed(match: re.Match[str]) -> str:
         person = db.session.get(Person, int(match.group(1)))

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,12 +18,12 @@ from flask import (
 
 from summit.checkin.credit import credit_minutes
 from summit.documents import render_ticket_pdf, ticket_filename
-from summit.extensions import limiter
 from summit.models import Registration
 from summit.portal import services
 from summit.portal.access import (
     attendee_required,
     current_attendee,
+    link_request_limit,
     sign_in_attendee,
     sign_out_attendee,
     signed_in_attendee,
@@ -37,12 +36,6 @@ from summit.registration.errors import RegistrationError
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.context_processor(template_helpers)
-
-DEFAULT_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
-
-
-def _sign_in_limit() -> str:
-    return current_app.config.get("PORTAL_SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT)
 
 
 @bp.after_request
@@ -87,7 +80,7 @@ def _link_problem(title: str, status: int):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@link_request_limit
 def sign_in():
     """Ask for a fresh link. The answer never says whether the email is known."""
     form = LinkRequestForm()

@@ -75,6 +75,20 @@ class ContactForm(FlaskForm):
 
 
 class RegistrationForm(ContactForm):
+    # The order of the page (the contact fields are declared first, in ContactForm),
+    # so the list of problems above the form reads top to bottom like the form.
+    field_order = (
+        "tier",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "agency",
+        "job_title",
+        "school_district",
+        "accommodations",
+    )
+
     email = EmailField(
         "Email",
         filters=[strip],
@@ -101,7 +115,7 @@ class RegistrationForm(ContactForm):
     def __init__(self, event: Event, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tier.choices = [
-            (tier.slug, f"{tier.name} — {tier.price_label}") for tier in event.tiers if tier.is_open
+            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
         ]
 
     def validate_email(self, field) -> None:

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -25,6 +26,7 @@ from wtforms.validators import (
 )
 
 from summit.models import ROLE_TYPES
+from summit.registration.fields import normalise_email
 from summit.registration.forms import plain_text, strip
 from summit.training import DEFAULT_SHARE_DAYS
 from summit.training.resources import FORMATS
@@ -76,6 +78,56 @@ def sent(message: str):
             raise StopValidation(message)
 
     return check
+
+
+class StartForm(FlaskForm):
+    """Ask for a start link. The address is checked for form only: we mail any address,
+    so saying it is malformed reveals nothing about who is known."""
+
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254), plain_text],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalise_email(field.data or "")
+        except ValueError as error:
+            raise ValidationError(f"Enter a valid email address. {error}") from None
+
+
+class StartDetailsForm(FlaskForm):
+    """Who keeps the record: the name goes on the record and on a proof of completion."""
+
+    first_name = StringField(
+        "First name",
+        filters=[strip],
+        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Last name",
+        filters=[strip],
+        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "family-name"},
+    )
+    agency = StringField(
+        "Agency or employer",
+        filters=[strip],
+        validators=[DataRequired("Enter your agency or employer."), Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        "Job title",
+        filters=[strip],
+        validators=[Optional(), Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    role_type = SelectField(
+        "Your role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLE_TYPES]
+    )
 
 
 class EntryForm(FlaskForm):

@@ -39,7 +39,15 @@ from summit.models import (
     TrainingResource,
     TrainingWaiver,
 )
-from summit.portal.access import attendee_required, current_attendee
+from summit.portal import services as portal_services
+from summit.portal.access import (
+    attendee_required,
+    current_attendee,
+    link_request_limit,
+    sign_in_attendee,
+    signed_in_attendee,
+)
+from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import staff_required
 from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
@@ -55,6 +63,8 @@ from summit.training.forms import (
     ResourceForm,
     ReviewForm,
     ShareForm,
+    StartDetailsForm,
+    StartForm,
     SummaryForm,
     WaiverForm,
 )
@@ -120,6 +130,85 @@ def resources():
         general=by_topic.get(None, []),
         by_topic=by_topic,
     )
+
+
+# --- public: start a training record (no registration needed) ------------------------------
+
+
+@bp.route("/training/start", methods=["GET", "POST"])
+@link_request_limit
+def start():
+    """Anyone may keep a training record: we email a link that proves the address.
+
+    The answer is the same for every address, known or not, so the form tells
+    nobody who is registered; the person is created only when the link is used.
+    """
+    form = StartForm()
+    if form.validate_on_submit():
+        portal_services.request_training_start_link(form.email.data)
+        return redirect(url_for("training.start_sent"), code=303)
+    status = 400 if form.errors else 200
+    page = render_template("training/start.html", form=form, signed_in=signed_in_attendee())
+    return page, status
+
+
+@bp.get("/training/start/sent")
+def start_sent():
+    """The one answer to every start request."""
+    return render_template("training/start.html", form=StartForm(formdata=None), sent=True)
+
+
+@bp.route("/training/start/<token>", methods=["GET", "POST"])
+def start_link(token: str):
+    """The emailed start link: a new person says who they are, a known one continues.
+
+    Nothing is written and nobody is signed in on GET; the POST (CSRF) does both.
+    """
+    try:
+        email, person = portal_services.start_link_owner(token)
+    except PortalLinkExpired:
+        return _start_problem("This link has expired", 410)
+    except PortalLinkInvalid:
+        return _start_problem("This link is not valid", 400)
+    current = signed_in_attendee()
+    if person is not None and current is not None and current.id == person.id:
+        return redirect(url_for("training_portal.new_entry"))
+    form = ActionForm() if person is not None else StartDetailsForm()
+    if form.validate_on_submit():
+        if person is None:
+            person = portal_services.start_training_record(
+                email,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                agency=form.agency.data,
+                job_title=form.job_title.data or "",
+                role_type=form.role_type.data,
+            )
+            flash("Your training record is started. Log your first training below.", "success")
+        sign_in_attendee(person)
+        return redirect(url_for("training_portal.new_entry"), code=303)
+    page = render_template(
+        "training/start_link.html", form=form, email=email, person=person, current=current
+    )
+    return _link_page(page, 400 if form.is_submitted() else 200)
+
+
+def _start_problem(title: str, status: int) -> Response:
+    page = render_template(
+        "training/start.html",
+        form=StartForm(formdata=None),
+        problem=title,
+        signed_in=signed_in_attendee(),
+    )
+    return _link_page(page, status)
+
+
+def _link_page(page: str, status: int) -> Response:
+    """A page whose address holds a credential: not cached, never sent on as a referrer."""
+    response = Response(page, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.get("/records/<token>")
