@@ -77,8 +77,8 @@ def test_json_gives_the_same_answer(client, issued):
     assert data["revoked_on"] is None
     assert set(data) == {
         "status", "serial", "version", "kind", "title", "name", "agency", "event",
-        "statute_reference", "topics", "total_minutes", "total_hours", "issued_on",
-        "revoked_on", "superseded",
+        "statute_reference", "curriculum", "statute", "topics", "total_minutes",
+        "total_hours", "issued_on", "revoked_on", "superseded",
     }  # fmt: skip
 
 
