@@ -2,16 +2,24 @@
 
 import csv
 import io
+import re
+import shutil
+import subprocess
+import tempfile
 from datetime import timedelta
-from html import escape
+from html import escape, unescape
+from pathlib import Path
 
 import pytest
+import segno
+import zxingcpp
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from summit.checkin.services import check_in
 from summit.extensions import db
 from summit.models import ApiToken, Checkin, OutboxMessage, Person, Registration, utcnow
+from tests.test_certificates import decode_qr_codes, page_image, squash
 
 
 @pytest.fixture
@@ -462,3 +470,105 @@ def test_a_walk_in_phone_too_long_once_formatted_is_explained(client, door, make
     page = response.get_data(as_text=True)
     assert "Walk-in not registered" in page and "phone number is too long" in page
     assert db.session.scalar(select(Person)) is None
+
+
+# A 79-character name and a 146-character agency: the badges that overlapped their QR.
+LONG_FIRST, LONG_LAST = (
+    "Marian Guadalupe Esperanza Asunción",
+    "Fitzgerald-Villanueva de la Cruz-Montgomery",
+)
+LONG_AGENCY = (
+    "Yakima County Sheriff's Office School Resource Officer Program, in partnership with "
+    "the Educational Service District 105 Safety Operations Section"
+)
+UNBROKEN = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def word_boxes(pdf: bytes, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Every word poppler finds on a page, with its box in points (x0, y0, x1, y1; y down)."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext not installed: apt-get install poppler-utils")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(pdf)
+        xhtml = subprocess.run(
+            [pdftotext, "-f", str(page), "-l", str(page), "-bbox", str(source), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    return [
+        (unescape(text), float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, text in WORD.findall(xhtml)
+    ]
+
+
+def qr_zones(pdf: bytes, dpi: int = 200) -> dict[str, tuple[float, float, float, float]]:
+    """Each QR code on the first page: its text and its box with the quiet zone, in points.
+
+    The quiet zone is the four modules of blank margin a reader needs around a symbol.
+    """
+    zones = {}
+    for found in zxingcpp.read_barcodes(page_image(pdf, 1, dpi)):
+        corners = [found.position.top_left, found.position.top_right,
+                   found.position.bottom_left, found.position.bottom_right]  # fmt: skip
+        xs, ys = [c.x * 72 / dpi for c in corners], [c.y * 72 / dpi for c in corners]
+        modules = segno.make(found.text, error="m", micro=False).symbol_size(border=0)[0]
+        quiet = 4 * (max(xs) - min(xs)) / modules
+        zones[found.text] = (min(xs) - quiet, min(ys) - quiet, max(xs) + quiet, max(ys) + quiet)
+    return zones
+
+
+def within_a_badge(x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether a box lies inside one of the six 4 × 3 in badges (1 in top, ¼ in side margins)."""
+    column, row = int((x0 - 18) // (4 * 72)), int((y0 - 72) // (3 * 72))
+    left, top = 18 + column * 4 * 72, 72 + row * 3 * 72
+    return 0 <= column < 2 and 0 <= row < 3 and x1 <= left + 4 * 72 and y1 <= top + 3 * 72
+
+
+def colliding(words) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other (more than half the height of the smaller)."""
+    pairs = []
+    for i, (word, x0, y0, x1, y1) in enumerate(words):
+        for other, ox0, oy0, ox1, oy1 in words[i + 1 :]:
+            shared = min(y1, oy1) - max(y0, oy0)
+            if min(x1, ox1) > max(x0, ox0) and shared > min(y1 - y0, oy1 - oy0) / 2:
+                pairs.append((word, other))
+    return pairs
+
+
+def test_badges_with_long_names_keep_every_qr_readable_and_clear_of_text(
+    client, door, make_event, make_registration, make_person
+):
+    assert len(f"{LONG_FIRST} {LONG_LAST}") == 79 and len(LONG_AGENCY) == 146
+    event = make_event()
+    people = [
+        make_person(first_name=LONG_FIRST, last_name=LONG_LAST, agency=LONG_AGENCY),
+        make_person(first_name="Jo", last_name="Ng", agency=LONG_AGENCY),
+        make_person(first_name=UNBROKEN, last_name=UNBROKEN, agency=UNBROKEN),
+        make_person(first_name="Dana", last_name="Reyes", agency="Wapato SD"),
+        make_person(first_name=LONG_FIRST, last_name="Park", agency=""),
+        make_person(first_name="Lee", last_name=LONG_LAST, agency="Yakima PD"),
+    ]
+    codes = {make_registration(event=event, person=person).ticket_code for person in people}
+    pdf = client.get(f"/staff/events/{event.slug}/badges.pdf").data
+
+    assert sorted(decode_qr_codes(pdf)) == sorted(codes)  # all six decode
+    zones = qr_zones(pdf)
+    assert set(zones) == codes
+    words = word_boxes(pdf)
+    overlapping = [
+        (word, code[-6:])
+        for word, x0, y0, x1, y1 in words
+        for code, (qx0, qy0, qx1, qy1) in zones.items()
+        if x0 < qx1 and qx0 < x1 and y0 < qy1 and qy0 < y1
+    ]
+    assert overlapping == []
+    assert [word for word, *box in words if not within_a_badge(*box)] == []  # nothing cut off
+    assert colliding(words) == []  # and no line printed over another
+    text = squash(" ".join(word for word, *_box in words))
+    for person in people:  # names shrink or wrap, never cut off
+        for part in (person.first_name, person.last_name, person.agency):
+            assert squash(part) in text

@@ -54,16 +54,15 @@ from summit.checkin.services import (
     walk_in,
 )
 from summit.documents import render_pdf
+from summit.documents.badges import render_badges_pdf
 from summit.extensions import db
 from summit.models import AgendaSession, Event, Person, Registration, StaffUser
-from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
 from summit.urls import parse_id
 
 bp = Blueprint("checkin", __name__, url_prefix="/staff")
 DOOR_ROLES = ("admin", "checkin")
-BADGES_PER_SHEET = 6
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
 CHOOSE_A_SESSION = "Choose a session from the list."
@@ -620,17 +619,7 @@ def badges(slug: str):
     else:
         registrations = _confirmed(event)
         filename = f"{event.slug}-badges.pdf"
-    people = [
-        {"registration": r, "person": r.person, "qr_uri": qr_svg_data_uri(r.ticket_code)}
-        for r in registrations
-    ]
-    sheets = [people[i : i + BADGES_PER_SHEET] for i in range(0, len(people), BADGES_PER_SHEET)]
-    pdf = render_pdf(
-        "documents/badges.html",
-        {"event": event, "sheets": sheets, "org_name": current_app.config["ORGANISATION_NAME"]},
-        title=f"Name badges: {event.name}",
-        subject=f"{len(people)} name badges for {event.name}",
-    )
+    pdf = render_badges_pdf(event, registrations, current_app.config["ORGANISATION_NAME"])
     return _pdf_response(pdf, _safe_filename(filename))
 
 
