@@ -60,15 +60,83 @@ def test_desk_scan_search_and_undo(live_server, phone_page, make_registration, m
     expect(answer).to_contain_text("Checked in")
     expect(answer).to_contain_text("Lee Park")
 
-    # Undo the last check-in.
-    page.get_by_role("button", name="Undo this check-in").click()
+    expect(code_field).to_be_focused()  # the next scan lands in the code field
+
+    # Undo the last check-in, with a tap: the field takes focus without the on-screen keyboard.
+    page.get_by_role("button", name="Undo this check-in").tap()
     expect(answer).to_contain_text("Check-in of Lee Park undone.")
+    expect(code_field).to_be_focused()
+    expect(code_field).to_have_attribute("inputmode", "none")
     expect(page.locator("[data-live=checked_in]")).to_have_text("1")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     db.session.rollback()  # end the test's snapshot: the server wrote in its own session
     rows = db.session.scalars(select(Checkin).where(Checkin.registration_id == lee.id)).all()
     assert len(rows) == 1 and rows[0].annulled_at is not None and rows[0].source == "search"
+
+
+# The focused element's name as a screen reader would start it: its label or its text.
+FOCUSED_NAME = """() => { const e = document.activeElement;
+  const label = e.getAttribute("aria-label") || e.labels?.[0]?.textContent;
+  return (label || e.textContent || "").trim(); }"""
+
+
+def tab_to(page, name: str, *, backwards: bool = False, limit: int = 12) -> None:
+    """Press Tab (or Shift+Tab) until the focused element's accessible text starts with ``name``."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        focused = page.evaluate(FOCUSED_NAME)
+        if focused.startswith(name):
+            return
+    raise AssertionError(f"{name!r} is not reachable with the keyboard")
+
+
+def test_keyboard_only_desk_never_loses_the_next_scan(
+    live_server, page, make_registration, make_person
+):
+    """A handheld scanner types into whatever has focus: after undo or a check-in from the
+    search results, the next scan must still land in the code field."""
+    dana = make_registration(person=make_person(first_name="Dana", last_name="Reyes"))
+    event = dana.event
+    lee = make_registration(event=event, person=make_person(first_name="Lee", last_name="Park"))
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/events/{event.slug}/checkin")
+    answer = page.locator("#answer")
+    code_field = page.get_by_label("Ticket code")
+    expect(code_field).to_be_focused()
+
+    page.keyboard.type(dana.ticket_code)
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("Checked in")
+    tab_to(page, "Undo this check-in", backwards=True)
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("Check-in of Dana Reyes undone.")
+    expect(code_field).to_be_focused()
+    page.keyboard.type(dana.ticket_code)  # the next scan, typed wherever focus is
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("Checked in")
+    expect(answer).to_have_class("answer answer-success")
+
+    tab_to(page, "Name, email or agency")
+    page.keyboard.type("park")
+    expect(page.locator("#search-results li").filter(has_text="Lee Park")).to_be_visible()
+    tab_to(page, "Check in")
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("Lee Park")
+    expect(code_field).to_be_focused()
+    page.keyboard.type(lee.ticket_code)
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("Already checked in at")
+
+    db.session.rollback()
+    rows = db.session.scalars(select(Checkin).order_by(Checkin.id)).all()
+    seen = [(r.registration_id, r.source, r.status, r.annulled_at is not None) for r in rows]
+    assert seen == [
+        (dana.id, "scanner", "ok", True),  # undone
+        (dana.id, "scanner", "ok", False),  # the scan after the undo was not lost
+        (lee.id, "search", "ok", False),
+        (lee.id, "scanner", "already_checked_in", False),  # nor the one after the search
+    ]
 
 
 def test_scans_made_offline_are_queued_and_replayed_once(live_server, page, make_registration):
