@@ -375,6 +375,8 @@ function init(root) {
         stopCamera = await startCamera(video, (code) => scan(code, "camera"), { jsqrUrl: cfg.jsqrUrl });
         cameraButton.textContent = "Stop the camera";
         cameraStatus.textContent = "Point the camera at the ticket's QR code.";
+        // On a phone: the preview at the top of the screen, the answer right under it.
+        if (window.matchMedia("(max-width: 575.98px)").matches) cameraButton.scrollIntoView({ block: "start", behavior: "instant" });
       } catch (error) {
         cameraStatus.textContent = `The camera cannot be used: ${error.message}`;
       }

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from summit.auth.services import create_staff
 from summit.extensions import db
 from summit.models import Checkin
+from summit.qr import qr_png_data_uri
 from tests.conftest import STAFF_PASSWORD
 
 
@@ -207,3 +208,71 @@ def test_room_mode_scan_roster_tick_and_check_out(
     code_field.fill(dana.ticket_code)
     code_field.press("Enter")
     expect(answer).to_contain_text("Checked out")
+
+
+# A camera the test holds tickets in front of: getUserMedia answers with a canvas's
+# stream, so the page's own camera code (video, decoder, repeat guard, scan) reads it.
+FAKE_CAMERA = """(() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 480;
+  const context = canvas.getContext("2d");
+  let ticket = null;
+  setInterval(() => {
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, 480, 480);
+    if (ticket) context.drawImage(ticket, 40, 40, 400, 400);
+  }, 50);
+  window.fakeCamera = {
+    show: (src) => new Promise((resolve) => {
+      const image = new Image();
+      image.onload = () => { ticket = image; resolve(); };
+      image.src = src;
+    }),
+    hide: () => { ticket = null; },
+  };
+  const stream = async () => canvas.captureStream(15);
+  if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = stream;
+})()"""
+
+
+def test_camera_reads_a_ticket_held_still_once_and_sits_near_the_top_on_a_phone(
+    live_server, phone_page, make_registration, make_person
+):
+    dana = make_registration(person=make_person(first_name="Dana", last_name="Reyes"))
+    event = dana.event
+    session = event.sessions[0]
+    page = phone_page
+    page.add_init_script(FAKE_CAMERA)
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/events/{event.slug}/sessions/{session.id}/checkin")
+    ignore_ms = page.evaluate("async () => (await import('/static/js/camera.js')).REPEAT_IGNORE_MS")
+    answer = page.locator("#answer")
+    log = page.locator("#scan-log li")
+
+    page.get_by_role("button", name="Scan with the camera").click()
+    expect(page.locator("#camera-status")).to_contain_text("Point the camera")
+    video, shown = page.locator("#camera-video").bounding_box(), answer.bounding_box()
+    assert video["y"] < 844 / 3, "the preview starts in the top third of the phone screen"
+    assert shown["y"] + shown["height"] <= 844, "the answer is on the same screen as the preview"
+
+    page.evaluate("(src) => fakeCamera.show(src)", qr_png_data_uri(dana.ticket_code))
+    expect(answer).to_contain_text("Checked in")
+    expect(answer).to_have_class("answer answer-success")
+    page.wait_for_timeout(ignore_ms + 1500)  # the ticket stays in front of the lens
+    expect(answer).to_have_class("answer answer-success")
+    expect(log).to_have_count(1)
+
+    page.evaluate("fakeCamera.hide()")  # taken away, then shown again on purpose
+    page.wait_for_timeout(ignore_ms + 500)
+    page.evaluate("(src) => fakeCamera.show(src)", qr_png_data_uri(dana.ticket_code))
+    expect(answer).to_contain_text("Already checked in at")
+    expect(log).to_have_count(2)
+
+    db.session.rollback()
+    rows = db.session.scalars(
+        select(Checkin).where(Checkin.session_id == session.id).order_by(Checkin.id)
+    ).all()
+    assert [(row.source, row.status) for row in rows] == [
+        ("camera", "ok"),
+        ("camera", "already_checked_in"),
+    ]
