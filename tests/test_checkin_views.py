@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
 
@@ -16,9 +16,18 @@ import zxingcpp
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from summit.checkin.display import session_when
 from summit.checkin.services import check_in
 from summit.extensions import db
-from summit.models import ApiToken, Checkin, OutboxMessage, Person, Registration, utcnow
+from summit.models import (
+    AgendaSession,
+    ApiToken,
+    Checkin,
+    OutboxMessage,
+    Person,
+    Registration,
+    utcnow,
+)
 from tests.test_certificates import decode_qr_codes, page_image, squash
 
 
@@ -171,6 +180,41 @@ def test_room_mode_scans_ticks_and_closes_a_session(client, door, make_registrat
     client.post(f"/staff/events/{event.slug}/sessions/{session.id}/reopen")
     assert scan(client, event, registration.ticket_code,
                 session_id=session.id).get_json()["status"] == "ok"  # fmt: skip
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A June 2027 moment in UTC (Yakima is seven hours behind in June)."""
+    return datetime(2027, 6, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "expected"),
+    [
+        (at(15, 14, 30), at(15, 15, 30), "Tue, Jun 15 · 7:30–8:30 AM"),
+        (at(16, 18, 30), at(16, 20), "Wed, Jun 16 · 11:30 AM–1:00 PM"),
+        (at(17, 5), at(17, 8), "Wed, Jun 16 · 10:00 PM – Thu, Jun 17 1:00 AM"),
+    ],
+)
+def test_a_session_reads_with_its_day_and_time_in_the_event_time_zone(starts_at, ends_at, expected):
+    assert session_when(starts_at, ends_at, "America/Los_Angeles") == expected
+
+
+def test_sessions_with_the_same_title_are_told_apart_by_day_and_time(client, door, make_event):
+    event = make_event(with_agenda=False)
+    for day in (15, 16):
+        noon = at(day, 19)
+        event.sessions.append(
+            AgendaSession(
+                title="Lunch", room="Hall B", starts_at=noon, ends_at=noon + timedelta(hours=1)
+            )
+        )
+    db.session.commit()
+    desk = client.get(f"/staff/events/{event.slug}/checkin").get_data(as_text=True)
+    assert 'Lunch<br><span class="small">Tue, Jun 15 · 12:00–1:00 PM</span>' in desk
+    assert 'Lunch<br><span class="small">Wed, Jun 16 · 12:00–1:00 PM</span>' in desk
+    second = event.sessions[1]
+    room = client.get(f"/staff/events/{event.slug}/sessions/{second.id}/checkin")
+    assert "Wed, Jun 16 · 12:00–1:00 PM · Hall B" in room.get_data(as_text=True)
 
 
 def test_a_session_of_another_event_is_not_found(client, door, make_event, make_registration):

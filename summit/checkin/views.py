@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from summit.api.tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
 from summit.checkin.credit import event_credit
-from summit.checkin.display import scan_message, scan_tone
+from summit.checkin.display import scan_message, scan_tone, session_when
 from summit.checkin.errors import CheckinError
 from summit.checkin.forms import ApiTokenForm, WalkInForm
 from summit.checkin.services import (
@@ -231,6 +231,10 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         walk_in_form=walk_in_form,
         walk_in_nonce=new_nonce(),
         state_labels=STATE_LABELS,
+        session_times={
+            item.id: session_when(item.starts_at, item.ends_at, event.timezone)
+            for item in event.sessions
+        },
         camera_fallback=JSQR.is_file(),
     )
 
