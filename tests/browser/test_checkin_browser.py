@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from summit.auth.services import create_staff
+from summit.checkin.services import check_in
 from summit.extensions import db
 from summit.models import Checkin
 from summit.qr import qr_png_data_uri
@@ -276,3 +277,43 @@ def test_camera_reads_a_ticket_held_still_once_and_sits_near_the_top_on_a_phone(
         ("camera", "ok"),
         ("camera", "already_checked_in"),
     ]
+
+
+def rgb(page, selector: str) -> tuple[int, ...]:
+    """The background colour a cell is painted with, as (red, green, blue)."""
+    colour = page.locator(selector).first.evaluate(
+        "(cell) => getComputedStyle(cell).backgroundColor"
+    )
+    return tuple(int(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
+
+
+def test_attendance_matrix_paints_complete_cells_green_and_partial_cells_amber(
+    live_server, page, make_registration
+):
+    registration = make_registration()
+    event = registration.event
+    event.sessions[1].topics[0].minutes = 30  # half of the 60 minutes required
+    db.session.commit()
+    for session in event.sessions[:2]:
+        check_in(event.id, registration.ticket_code, staff=None, source="desk",
+                 session_id=session.id)  # fmt: skip
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/events/{event.slug}/attendance")
+    expect(page.locator("td.credit-done")).to_have_count(1)
+    expect(page.locator("td.credit-part")).to_have_count(1)
+
+    done, part, untouched = (
+        rgb(page, "td.credit-done"),
+        rgb(page, "td.credit-part"),
+        rgb(page, "tbody td:not(.credit-done):not(.credit-part)"),
+    )
+    assert untouched == (255, 255, 255)
+    red, green, blue = done
+    assert green > red and green > blue, f"a complete topic is green, not {done}"
+    red, green, blue = part
+    assert red > blue + 40 and green > blue + 40, f"a partial topic is amber, not {part}"
+    assert done != part
+    swatches = page.locator(".legend-swatch")
+    assert rgb(page, ".legend-swatch.credit-done") == done  # the legend shows what it says
+    assert rgb(page, ".legend-swatch.credit-part") == part
+    expect(swatches).to_have_count(2)
