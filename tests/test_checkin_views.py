@@ -2,16 +2,33 @@
 
 import csv
 import io
-from datetime import timedelta
-from html import escape
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime, timedelta
+from html import escape, unescape
+from pathlib import Path
 
 import pytest
+import segno
+import zxingcpp
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from summit.checkin.display import session_when
 from summit.checkin.services import check_in
 from summit.extensions import db
-from summit.models import ApiToken, Checkin, OutboxMessage, Person, Registration, utcnow
+from summit.models import (
+    AgendaSession,
+    ApiToken,
+    Checkin,
+    OutboxMessage,
+    Person,
+    Registration,
+    utcnow,
+)
+from tests.test_certificates import decode_qr_codes, page_image, squash
 
 
 @pytest.fixture
@@ -163,6 +180,41 @@ def test_room_mode_scans_ticks_and_closes_a_session(client, door, make_registrat
     client.post(f"/staff/events/{event.slug}/sessions/{session.id}/reopen")
     assert scan(client, event, registration.ticket_code,
                 session_id=session.id).get_json()["status"] == "ok"  # fmt: skip
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A June 2027 moment in UTC (Yakima is seven hours behind in June)."""
+    return datetime(2027, 6, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "expected"),
+    [
+        (at(15, 14, 30), at(15, 15, 30), "Tue, Jun 15 · 7:30–8:30 AM"),
+        (at(16, 18, 30), at(16, 20), "Wed, Jun 16 · 11:30 AM–1:00 PM"),
+        (at(17, 5), at(17, 8), "Wed, Jun 16 · 10:00 PM – Thu, Jun 17 1:00 AM"),
+    ],
+)
+def test_a_session_reads_with_its_day_and_time_in_the_event_time_zone(starts_at, ends_at, expected):
+    assert session_when(starts_at, ends_at, "America/Los_Angeles") == expected
+
+
+def test_sessions_with_the_same_title_are_told_apart_by_day_and_time(client, door, make_event):
+    event = make_event(with_agenda=False)
+    for day in (15, 16):
+        noon = at(day, 19)
+        event.sessions.append(
+            AgendaSession(
+                title="Lunch", room="Hall B", starts_at=noon, ends_at=noon + timedelta(hours=1)
+            )
+        )
+    db.session.commit()
+    desk = client.get(f"/staff/events/{event.slug}/checkin").get_data(as_text=True)
+    assert 'Lunch<br><span class="small">Tue, Jun 15 · 12:00–1:00 PM</span>' in desk
+    assert 'Lunch<br><span class="small">Wed, Jun 16 · 12:00–1:00 PM</span>' in desk
+    second = event.sessions[1]
+    room = client.get(f"/staff/events/{event.slug}/sessions/{second.id}/checkin")
+    assert "Wed, Jun 16 · 12:00–1:00 PM · Hall B" in room.get_data(as_text=True)
 
 
 def test_a_session_of_another_event_is_not_found(client, door, make_event, make_registration):
@@ -462,3 +514,105 @@ def test_a_walk_in_phone_too_long_once_formatted_is_explained(client, door, make
     page = response.get_data(as_text=True)
     assert "Walk-in not registered" in page and "phone number is too long" in page
     assert db.session.scalar(select(Person)) is None
+
+
+# A 79-character name and a 146-character agency: the badges that overlapped their QR.
+LONG_FIRST, LONG_LAST = (
+    "Marian Guadalupe Esperanza Asunción",
+    "Fitzgerald-Villanueva de la Cruz-Montgomery",
+)
+LONG_AGENCY = (
+    "Yakima County Sheriff's Office School Resource Officer Program, in partnership with "
+    "the Educational Service District 105 Safety Operations Section"
+)
+UNBROKEN = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def word_boxes(pdf: bytes, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Every word poppler finds on a page, with its box in points (x0, y0, x1, y1; y down)."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext not installed: apt-get install poppler-utils")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(pdf)
+        xhtml = subprocess.run(
+            [pdftotext, "-f", str(page), "-l", str(page), "-bbox", str(source), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    return [
+        (unescape(text), float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, text in WORD.findall(xhtml)
+    ]
+
+
+def qr_zones(pdf: bytes, dpi: int = 200) -> dict[str, tuple[float, float, float, float]]:
+    """Each QR code on the first page: its text and its box with the quiet zone, in points.
+
+    The quiet zone is the four modules of blank margin a reader needs around a symbol.
+    """
+    zones = {}
+    for found in zxingcpp.read_barcodes(page_image(pdf, 1, dpi)):
+        corners = [found.position.top_left, found.position.top_right,
+                   found.position.bottom_left, found.position.bottom_right]  # fmt: skip
+        xs, ys = [c.x * 72 / dpi for c in corners], [c.y * 72 / dpi for c in corners]
+        modules = segno.make(found.text, error="m", micro=False).symbol_size(border=0)[0]
+        quiet = 4 * (max(xs) - min(xs)) / modules
+        zones[found.text] = (min(xs) - quiet, min(ys) - quiet, max(xs) + quiet, max(ys) + quiet)
+    return zones
+
+
+def within_a_badge(x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether a box lies inside one of the six 4 × 3 in badges (1 in top, ¼ in side margins)."""
+    column, row = int((x0 - 18) // (4 * 72)), int((y0 - 72) // (3 * 72))
+    left, top = 18 + column * 4 * 72, 72 + row * 3 * 72
+    return 0 <= column < 2 and 0 <= row < 3 and x1 <= left + 4 * 72 and y1 <= top + 3 * 72
+
+
+def colliding(words) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other (more than half the height of the smaller)."""
+    pairs = []
+    for i, (word, x0, y0, x1, y1) in enumerate(words):
+        for other, ox0, oy0, ox1, oy1 in words[i + 1 :]:
+            shared = min(y1, oy1) - max(y0, oy0)
+            if min(x1, ox1) > max(x0, ox0) and shared > min(y1 - y0, oy1 - oy0) / 2:
+                pairs.append((word, other))
+    return pairs
+
+
+def test_badges_with_long_names_keep_every_qr_readable_and_clear_of_text(
+    client, door, make_event, make_registration, make_person
+):
+    assert len(f"{LONG_FIRST} {LONG_LAST}") == 79 and len(LONG_AGENCY) == 146
+    event = make_event()
+    people = [
+        make_person(first_name=LONG_FIRST, last_name=LONG_LAST, agency=LONG_AGENCY),
+        make_person(first_name="Jo", last_name="Ng", agency=LONG_AGENCY),
+        make_person(first_name=UNBROKEN, last_name=UNBROKEN, agency=UNBROKEN),
+        make_person(first_name="Dana", last_name="Reyes", agency="Wapato SD"),
+        make_person(first_name=LONG_FIRST, last_name="Park", agency=""),
+        make_person(first_name="Lee", last_name=LONG_LAST, agency="Yakima PD"),
+    ]
+    codes = {make_registration(event=event, person=person).ticket_code for person in people}
+    pdf = client.get(f"/staff/events/{event.slug}/badges.pdf").data
+
+    assert sorted(decode_qr_codes(pdf)) == sorted(codes)  # all six decode
+    zones = qr_zones(pdf)
+    assert set(zones) == codes
+    words = word_boxes(pdf)
+    overlapping = [
+        (word, code[-6:])
+        for word, x0, y0, x1, y1 in words
+        for code, (qx0, qy0, qx1, qy1) in zones.items()
+        if x0 < qx1 and qx0 < x1 and y0 < qy1 and qy0 < y1
+    ]
+    assert overlapping == []
+    assert [word for word, *box in words if not within_a_badge(*box)] == []  # nothing cut off
+    assert colliding(words) == []  # and no line printed over another
+    text = squash(" ".join(word for word, *_box in words))
+    for person in people:  # names shrink or wrap, never cut off
+        for part in (person.first_name, person.last_name, person.agency):
+            assert squash(part) in text

@@ -42,12 +42,43 @@ async function makeDecoder(jsqrUrl) {
   };
 }
 
+// How long the camera ignores the code it has just read. A ticket held in front of
+// the lens is read several times a second, and answering it again would turn the
+// green "Checked in" into an amber "Already checked in". The pause counts from the
+// answer and from every later sighting, so a ticket held still is read once; shown
+// again after the pause, it is answered again (and is then "already checked in").
+export const REPEAT_IGNORE_MS = 3000;
+
+export class RepeatGuard {
+  constructor(ignoreMs = REPEAT_IGNORE_MS, now = () => Date.now()) {
+    this.ignoreMs = ignoreMs;
+    this.now = now;
+    this.code = null;
+    this.seenAt = -Infinity;
+  }
+
+  // Whether to answer `code` now; every call counts as a sighting.
+  accept(code) {
+    const now = this.now();
+    const repeat = code === this.code && now - this.seenAt < this.ignoreMs;
+    this.code = code;
+    this.seenAt = now;
+    return !repeat;
+  }
+
+  // The answer to `code` arrived: the pause starts again from now.
+  answered(code) {
+    if (code === this.code) this.seenAt = this.now();
+  }
+}
+
 export function cameraAvailable() {
   return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 }
 
-// Starts the camera into `video` and calls onCode(text) for each new QR code seen
-// (the same code is ignored for 3 seconds). Returns a function that stops it.
+// Starts the camera into `video` and calls onCode(text) for each QR code read, except
+// a repeat of the last one (see RepeatGuard); onCode may return a promise of the
+// answer. Returns a function that stops the camera.
 export async function startCamera(video, onCode, { jsqrUrl }) {
   const decode = await makeDecoder(jsqrUrl);
   const stream = await navigator.mediaDevices.getUserMedia({
@@ -58,15 +89,14 @@ export async function startCamera(video, onCode, { jsqrUrl }) {
   video.hidden = false;
   await video.play();
   let stopped = false;
-  let last = { code: null, at: 0 };
+  const guard = new RepeatGuard();
   const tick = async () => {
     if (stopped) return;
     if (video.readyState >= 2) {
       try {
         const code = await decode(video);
-        if (code && !(code === last.code && Date.now() - last.at < 3000)) {
-          last = { code, at: Date.now() };
-          onCode(code);
+        if (code && guard.accept(code)) {
+          Promise.resolve(onCode(code)).finally(() => guard.answered(code));
         }
       } catch {
         // a frame that cannot be read: try the next one

@@ -40,6 +40,29 @@ function init(root) {
   let flushing = false;
   let authProblem = false;
 
+  // A handheld scanner is a keyboard: it types into whatever has focus. So after
+  // every action (undo, a check-in from the search results or the roster) focus goes
+  // back to the code field, or the next scan would be typed nowhere and lost. After
+  // a tap on a touch screen the field is focused without popping up the on-screen
+  // keyboard over the answer (inputmode "none", until someone taps the field).
+  let lastPointer = "mouse";
+  document.addEventListener("pointerdown", (event) => {
+    lastPointer = event.pointerType;
+  }, { capture: true });
+  document.addEventListener("keydown", () => {
+    lastPointer = "keyboard";
+  }, { capture: true });
+  codeInput.addEventListener("pointerdown", () => {
+    if (codeInput.inputMode === "none") {
+      codeInput.inputMode = "text";
+      codeInput.blur(); // the tap focuses it again, now with the keyboard
+    }
+  });
+  function refocus() {
+    codeInput.inputMode = lastPointer === "touch" ? "none" : "text";
+    codeInput.focus();
+  }
+
   async function send(item, live) {
     const body = { ...item.body, nonce: item.nonce };
     if (!live) body.scanned_at = item.scanned_at;
@@ -88,7 +111,10 @@ function init(root) {
     if (answer.detail) parts.push(el("p", { class: "answer-detail" }, answer.detail));
     if (answer.undoable && answer.nonce) {
       const button = el("button", { type: "button", class: "btn btn-light btn-lg" }, "Undo this check-in");
-      button.addEventListener("click", () => undo(answer));
+      button.addEventListener("click", () => {
+        refocus(); // the answer, this button with it, is about to be redrawn
+        undo(answer);
+      });
       const actions = el("div", { class: "answer-undo d-flex flex-wrap gap-2" }, button);
       if (answer.badge_url) {
         actions.append(el("a", { class: "btn btn-outline-light btn-lg", href: answer.badge_url, target: "_blank", rel: "noopener" }, "Print badge"));
@@ -273,6 +299,7 @@ function init(root) {
       ...data.items.map((item) => {
         const button = el("button", { type: "button", class: "btn btn-primary" }, "Check in", el("span", { class: "visually-hidden" }, `: ${item.name}`));
         button.addEventListener("click", async () => {
+          refocus(); // the results are redrawn after the answer, this button with them
           const answer = await scan(item.code, "search");
           if (answer) search();
         });
@@ -309,7 +336,7 @@ function init(root) {
   for (const radio of root.querySelectorAll('input[name="direction"]')) {
     radio.addEventListener("change", () => {
       if (directionLabel) directionLabel.textContent = radio.value;
-      codeInput.focus();
+      refocus();
     });
   }
 
@@ -325,6 +352,7 @@ function init(root) {
   for (const form of root.querySelectorAll("form.roster-tick")) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      refocus(); // a ticked row's button turns into a "Present" badge
       scan(form.elements.code.value, "roster");
     });
   }
@@ -347,6 +375,8 @@ function init(root) {
         stopCamera = await startCamera(video, (code) => scan(code, "camera"), { jsqrUrl: cfg.jsqrUrl });
         cameraButton.textContent = "Stop the camera";
         cameraStatus.textContent = "Point the camera at the ticket's QR code.";
+        // On a phone: the preview at the top of the screen, the answer right under it.
+        if (window.matchMedia("(max-width: 575.98px)").matches) cameraButton.scrollIntoView({ block: "start", behavior: "instant" });
       } catch (error) {
         cameraStatus.textContent = `The camera cannot be used: ${error.message}`;
       }

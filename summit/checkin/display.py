@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from summit.checkin.services import ScanResult
@@ -30,3 +31,23 @@ def scan_message(result: ScanResult, timezone: str) -> str:
 def scan_tone(status: str) -> str:
     """The Bootstrap colour of an answer; the text always says the same without colour."""
     return TONES.get(status, "danger")
+
+
+def session_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
+    """``Tue, Jun 15 · 7:30–8:30 AM`` in the event's time zone.
+
+    Staff choose a session by this: a two-day event has two "Check-in and breakfast"
+    and two "Lunch" sessions, told apart only by the day and the time.
+    """
+    zone = ZoneInfo(timezone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    day = "%a, %b %-d"
+    if start.date() != end.date():
+        return f"{start.strftime(day)} · {_clock(start)} – {end.strftime(day)} {_clock(end)}"
+    if start.strftime("%p") == end.strftime("%p"):
+        return f"{start.strftime(day)} · {start.strftime('%-I:%M')}–{_clock(end)}"
+    return f"{start.strftime(day)} · {_clock(start)}–{_clock(end)}"
+
+
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%-I:%M %p")

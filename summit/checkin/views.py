@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from summit.api.tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
 from summit.checkin.credit import event_credit
-from summit.checkin.display import scan_message, scan_tone
+from summit.checkin.display import scan_message, scan_tone, session_when
 from summit.checkin.errors import CheckinError
 from summit.checkin.forms import ApiTokenForm, WalkInForm
 from summit.checkin.services import (
@@ -54,16 +54,15 @@ from summit.checkin.services import (
     walk_in,
 )
 from summit.documents import render_pdf
+from summit.documents.badges import render_badges_pdf
 from summit.extensions import db
 from summit.models import AgendaSession, Event, Person, Registration, StaffUser
-from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
 from summit.urls import parse_id
 
 bp = Blueprint("checkin", __name__, url_prefix="/staff")
 DOOR_ROLES = ("admin", "checkin")
-BADGES_PER_SHEET = 6
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
 CHOOSE_A_SESSION = "Choose a session from the list."
@@ -232,6 +231,10 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         walk_in_form=walk_in_form,
         walk_in_nonce=new_nonce(),
         state_labels=STATE_LABELS,
+        session_times={
+            item.id: session_when(item.starts_at, item.ends_at, event.timezone)
+            for item in event.sessions
+        },
         camera_fallback=JSQR.is_file(),
     )
 
@@ -620,17 +623,7 @@ def badges(slug: str):
     else:
         registrations = _confirmed(event)
         filename = f"{event.slug}-badges.pdf"
-    people = [
-        {"registration": r, "person": r.person, "qr_uri": qr_svg_data_uri(r.ticket_code)}
-        for r in registrations
-    ]
-    sheets = [people[i : i + BADGES_PER_SHEET] for i in range(0, len(people), BADGES_PER_SHEET)]
-    pdf = render_pdf(
-        "documents/badges.html",
-        {"event": event, "sheets": sheets, "org_name": current_app.config["ORGANISATION_NAME"]},
-        title=f"Name badges: {event.name}",
-        subject=f"{len(people)} name badges for {event.name}",
-    )
+    pdf = render_badges_pdf(event, registrations, current_app.config["ORGANISATION_NAME"])
     return _pdf_response(pdf, _safe_filename(filename))
 
 

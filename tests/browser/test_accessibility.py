@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from summit.certificates.services import issue_certificate
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
+from tests.test_certificates import attend
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
@@ -80,12 +82,40 @@ def test_check_in_desk_has_no_serious_accessibility_problems(
     assert audit(f"{live_server.url}/staff/events/{event.slug}/checkin") == []
 
 
+def test_room_mode_and_attendance_have_no_serious_accessibility_problems(
+    live_server, audit, make_registration, make_staff
+):
+    registration = make_registration()
+    attend(registration, sessions=2)
+    event = registration.event
+    staff = make_staff("checkin")
+    page = audit.page
+    page.goto(live_server.url + "/staff/sign-in")
+    page.get_by_label("Email").fill(staff.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/staff/")
+    room = f"{live_server.url}/staff/events/{event.slug}/sessions/{event.sessions[0].id}/checkin"
+    assert audit(room) == []
+    assert audit(f"{live_server.url}/staff/events/{event.slug}/attendance") == []
+
+
+def test_verification_result_has_no_serious_accessibility_problems(
+    live_server, audit, make_registration
+):
+    registration = make_registration()
+    attend(registration)
+    certificate = issue_certificate(registration).certificate
+    assert audit(f"{live_server.url}/verify/{certificate.verification_code}") == []
+
+
 def test_attendee_portal_has_no_serious_accessibility_problems(
     live_server, audit, make_registration
 ):
     from summit.portal.tokens import portal_token
 
     registration = make_registration()
+    attend(registration)  # the credit and training record tables have rows
     audit.page.goto(f"{live_server.url}/my/enter/{portal_token(registration.person)}")
     assert audit(live_server.url + "/my/") == []
     assert audit(f"{live_server.url}/my/registrations/{registration.id}") == []
