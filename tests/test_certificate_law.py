@@ -201,3 +201,45 @@ def test_verification_names_the_curriculum_its_version_and_each_sessions_day(
     page = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
     assert "as amended by ESHB 1214 (2021)" in page
     assert "governing search and interrogation" in page
+
+
+def test_an_admin_sets_the_events_credit_policy_and_it_is_named_as_policy(make_event, client, auth):
+    event = make_event()
+    auth.as_role("admin")
+    page = client.get(f"/staff/events/{event.slug}/certificates").get_data(as_text=True)
+    assert "ESD 105 counts a subject done after 60 minutes" in page
+    response = client.post(
+        f"/staff/events/{event.slug}/credit-policy",
+        data={"policy-required_minutes": "90", "policy-grace_minutes": "15"},
+    )
+    assert response.status_code == 303
+    db.session.refresh(event)
+    assert (event.default_required_minutes, event.checkin_grace_minutes) == (90, 15)
+    page = client.get(f"/staff/events/{event.slug}/certificates").get_data(as_text=True)
+    assert "ESD 105 counts a subject done after 90 minutes" in page
+
+
+@pytest.mark.parametrize("minutes", ["-5", "0", "abc", "", "100000"])
+def test_a_bad_credit_policy_is_refused_and_nothing_changes(make_event, client, auth, minutes):
+    event = make_event()
+    auth.as_role("admin")
+    response = client.post(
+        f"/staff/events/{event.slug}/credit-policy",
+        data={"policy-required_minutes": minutes, "policy-grace_minutes": "15"},
+    )
+    assert response.status_code == 400
+    assert "is-invalid" in response.get_data(as_text=True)
+    db.session.refresh(event)
+    assert (event.default_required_minutes, event.checkin_grace_minutes) == (60, 30)
+
+
+def test_check_in_staff_cannot_change_the_credit_policy(make_event, client, auth):
+    event = make_event()
+    auth.as_role("checkin")
+    response = client.post(
+        f"/staff/events/{event.slug}/credit-policy",
+        data={"policy-required_minutes": "5", "policy-grace_minutes": "15"},
+    )
+    assert response.status_code == 403
+    db.session.refresh(event)
+    assert event.default_required_minutes == 60

@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
 
@@ -616,3 +616,18 @@ def test_badges_with_long_names_keep_every_qr_readable_and_clear_of_text(
     for person in people:  # names shrink or wrap, never cut off
         for part in (person.first_name, person.last_name, person.agency):
             assert squash(part) in text
+
+
+def test_the_desk_warns_when_the_event_is_not_on_today(client, door, make_event):
+    """Scans still count (offline replays arrive late); the desk only warns."""
+    today = date.today()  # the event's own day may be a day behind in Pacific time
+    past = make_event(starts_on=today - timedelta(days=10))
+    current = make_event(starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1))
+    future = make_event(starts_on=today + timedelta(days=90))
+    pages = {
+        event: client.get(f"/staff/events/{event.slug}/checkin").get_data(as_text=True)
+        for event in (past, current, future)
+    }
+    assert "is over" in pages[past] and "right event" in pages[past]
+    assert "has not started" in pages[future]
+    assert "data-not-today" not in pages[current]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from summit.admin.forms import ActionForm, ReasonRequiredForm
 from summit.registration.forms import plain_text, strip
@@ -27,7 +27,15 @@ class IssueForm(FlaskForm):
 
 # Revoking or withholding needs the same audited reason as staff actions on registrations.
 ReasonForm = ReasonRequiredForm
-__all__ = ["ActionForm", "BrandingForm", "BulkIssueForm", "IssueForm", "ReasonForm", "ResendForm"]
+__all__ = [
+    "ActionForm",
+    "BrandingForm",
+    "BulkIssueForm",
+    "CreditPolicyForm",
+    "IssueForm",
+    "ReasonForm",
+    "ResendForm",
+]
 
 
 class ResendForm(FlaskForm):
@@ -50,3 +58,16 @@ class BrandingForm(FlaskForm):
     logo = FileField("Logo (PNG, JPEG or SVG, at most 1 MB)")
     remove_signature = BooleanField("Remove the signature image")
     remove_logo = BooleanField("Remove the logo")
+
+
+class CreditPolicyForm(FlaskForm):
+    """The ESD's credit policy for one event: the statute sets no hours, staff do."""
+
+    required_minutes = IntegerField(
+        "Minutes of sessions that complete a subject",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(1, 600)],
+    )
+    grace_minutes = IntegerField(
+        "How many minutes before its start a session scan still counts",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(0, 240)],
+    )

@@ -688,3 +688,25 @@ def preview_certificate_pdf(registration: Registration) -> bytes:
         raise NotEligible(eligibility.message)
     details = certificate_details(registration, eligibility, manual=manual)
     return render_preview_pdf(registration.event, details)
+
+
+def set_credit_policy(
+    event: Event, *, required_minutes: int, grace_minutes: int, actor: Actor
+) -> None:
+    """Change the ESD's credit policy for ``event``; audited, committed once.
+
+    Certificates already issued keep what they printed; a re-issue uses the new policy.
+    """
+    before = {
+        "default_required_minutes": event.default_required_minutes,
+        "checkin_grace_minutes": event.checkin_grace_minutes,
+    }
+    event.default_required_minutes = required_minutes
+    event.checkin_grace_minutes = grace_minutes
+    after = {"default_required_minutes": required_minutes, "checkin_grace_minutes": grace_minutes}
+    if after != before:
+        audit.record(
+            "event.credit_policy", event, before=before, after=after, actor=actor,
+            event_id=event.id,
+        )  # fmt: skip
+    db.session.commit()

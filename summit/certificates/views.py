@@ -43,11 +43,13 @@ from summit.certificates.forms import (
     ActionForm,
     BrandingForm,
     BulkIssueForm,
+    CreditPolicyForm,
     IssueForm,
     ReasonForm,
     ResendForm,
 )
 from summit.checkin.credit import event_credit
+from summit.curricula import minutes_policy
 from summit.extensions import db
 from summit.models import Certificate, Event, Person, Registration, utcnow
 from summit.portal.access import attendee_required, current_attendee
@@ -178,7 +180,11 @@ def timing_warnings(event: Event) -> list[str]:
 @bp.get("/staff/events/<slug>/certificates")
 @staff_required("admin")
 def event_page(slug: str):
-    event = _event(slug)
+    return _event_page(_event(slug))
+
+
+def _event_page(event: Event, policy_form: CreditPolicyForm | None = None, status: int = 200):
+    """The event's certificate desk; a refused policy form comes back with its errors."""
     registrations = list(
         db.session.scalars(
             select(Registration)
@@ -215,6 +221,17 @@ def event_page(slug: str):
         batch=batch,
         progress=bulk.batch_progress(batch) if batch else None,
         bulk_form=BulkIssueForm(prefix="bulk"),
+        policy_form=policy_form
+        or CreditPolicyForm(
+            prefix="policy",
+            data={
+                "required_minutes": event.default_required_minutes,
+                "grace_minutes": event.checkin_grace_minutes,
+            },
+        ),
+        policy=minutes_policy(
+            current_app.config["ORGANISATION_NAME"], event.default_required_minutes
+        ),
         branding_form=BrandingForm(
             prefix="branding",
             data={
@@ -222,7 +239,7 @@ def event_page(slug: str):
                 "signer_title": event.certificate_signer_title,
             },
         ),
-    )
+    ), status
 
 
 @bp.post("/staff/events/<slug>/certificates/branding")
@@ -254,6 +271,23 @@ def upload_branding(slug: str):
         remove_logo=form.remove_logo.data and "logo" not in images,
     )
     flash("Certificate signature and logo saved.", "success")
+    return redirect(url_for("certificates.event_page", slug=slug), code=303)
+
+
+@bp.post("/staff/events/<slug>/credit-policy")
+@staff_required("admin")
+def credit_policy(slug: str):
+    event = _event(slug)
+    form = CreditPolicyForm(prefix="policy")
+    if not form.validate_on_submit():
+        return _event_page(event, form, 400)
+    certificates.set_credit_policy(
+        event,
+        required_minutes=form.required_minutes.data,
+        grace_minutes=form.grace_minutes.data,
+        actor=current_user._get_current_object(),
+    )
+    flash("Credit policy saved.", "success")
     return redirect(url_for("certificates.event_page", slug=slug), code=303)
 
 

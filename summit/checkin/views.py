@@ -59,6 +59,7 @@ from summit.extensions import db
 from summit.models import AgendaSession, Event, Person, Registration, StaffUser
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
+from summit.templating import date_range
 from summit.urls import parse_id
 
 bp = Blueprint("checkin", __name__, url_prefix="/staff")
@@ -236,6 +237,20 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
             for item in event.sessions
         },
         camera_fallback=JSQR.is_file(),
+        not_today=not_running_today(event),
+    )
+
+
+def not_running_today(event: Event) -> str:
+    """A warning for the desk when the event is not on today (event time zone): scans
+    still count (offline replays arrive late), but a wrong event is easy to pick."""
+    today = datetime.now(event.tz).date()
+    if event.starts_on <= today <= event.ends_on:
+        return ""
+    when = "is over" if today > event.ends_on else "has not started"
+    return (
+        f"{event.name} {when}: it runs {date_range(event.starts_on, event.ends_on)}, "
+        f"and today is {today:%B} {today.day}. Check that this is the right event."
     )
 
 
