@@ -6,9 +6,11 @@ The suite runs on SQLite by default and on PostgreSQL when
 
 from __future__ import annotations
 
+import functools
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import g, has_app_context
@@ -187,6 +189,7 @@ def make_staff(app):
 
 
 _seq = count(1)
+PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 @pytest.fixture
@@ -196,15 +199,15 @@ def curricula(app):
 
 @pytest.fixture
 def make_event(app, curricula):
-    """An open event on the statute's list, one session per subject, that ran yesterday.
-
-    Its sessions are over, so scans made now count (after the session, like a paper
-    roster typed in) and certificates may be issued; tests of timing move the clock.
+    """An open event on the statute's list, one session per subject, from 8:00 (Pacific)
+    on its first day. By default it ran two days ago: its sessions are over, so scans
+    made now count (like a paper roster typed in) and certificates may be issued.
+    Pages that change before an event starts use ``make_upcoming_event``.
     """
 
     def factory(**overrides) -> Event:
         n = next(_seq)
-        starts_on = overrides.pop("starts_on", date.today() - timedelta(days=1))
+        starts_on = overrides.pop("starts_on", date.today() - timedelta(days=2))
         curriculum = overrides.pop("curriculum", curricula[STATUTE_CODE])
         with_agenda = overrides.pop("with_agenda", True)
         fields = {
@@ -227,7 +230,7 @@ def make_event(app, curricula):
                  price_cents=5000, position=2),
         ]  # fmt: skip
         if with_agenda:
-            start = utcnow().replace(microsecond=0) - timedelta(days=1)
+            start = datetime.combine(starts_on, time(8, 0), tzinfo=PACIFIC).astimezone(UTC)
             for i, item in enumerate(curriculum.items):
                 session = AgendaSession(
                     title=item.title,
@@ -242,6 +245,12 @@ def make_event(app, curricula):
         return event
 
     return factory
+
+
+@pytest.fixture
+def make_upcoming_event(make_event):
+    """An event two months ahead: registration details and cancelling are still open."""
+    return functools.partial(make_event, starts_on=date.today() + timedelta(days=60))
 
 
 @pytest.fixture

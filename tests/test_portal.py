@@ -20,6 +20,12 @@ from summit.portal.access import SESSION_KEY
 from summit.portal.tokens import portal_token
 
 
+@pytest.fixture
+def make_event(make_upcoming_event):
+    """The portal before the event: details and cancelling close once it starts."""
+    return make_upcoming_event
+
+
 def pacific_today() -> date:
     """The event's calendar day: from 00:00 to 08:00 UTC it is still yesterday in Yakima."""
     return datetime.now(ZoneInfo("America/Los_Angeles")).date()
@@ -561,7 +567,7 @@ def test_the_attendee_sees_their_own_topic_credit(client, make_registration, mak
     registration = make_registration()
     first = registration.event.sessions[0]
     check_in(registration.event_id, registration.ticket_code, staff=make_staff("checkin"),
-             source="scanner", session_id=first.id)  # fmt: skip
+             source="scanner", session_id=first.id, now=first.starts_at)  # fmt: skip
     enter(client, registration.person)
     page = text(client.get(f"/my/registrations/{registration.id}"))
     topics = len(registration.event.curriculum.items)
