@@ -31,7 +31,7 @@ from summit.certificates.services import (
 from summit.clock import local_date
 from summit.extensions import limiter
 from summit.models import Certificate
-from summit.training.proof import verify_proof
+from summit.training.proof import verify_documentation
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -113,11 +113,11 @@ def form():
 
 def answer_for(code: str) -> dict[str, Any]:
     """One verification page for every document the ESD signs: a certificate, or the
-    proof of completion from the training record, found by its code."""
+    training series documentation from the training record, found by its code."""
     found = find_by_code(code)
     if found is not None:
         return public_view(found)
-    return verify_proof(code) or public_view(None)
+    return verify_documentation(code) or public_view(None)
 
 
 @bp.get("/<string:code>.json")
