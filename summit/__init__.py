@@ -119,10 +119,11 @@ def register_mail(app: Flask) -> None:
 
 
 def register_documents(app: Flask) -> None:
-    """Warn once at start when PDFs will be slow (no HarfBuzz font subsetting), and keep
-    the process from holding on to the font copies every PDF makes."""
-    from summit.documents.pdf import return_large_buffers_promptly, warn_if_slow_font_subsetting
+    """Keep the process from holding on to the font copies every PDF makes.
+
+    What the machine lacks (fonts, fast font subsetting…) is said once when the demo
+    or the web server starts (``summit.checks.warn_at_start``), not by every command.
+    """
+    from summit.documents.pdf import return_large_buffers_promptly
 
     return_large_buffers_promptly()
-    if not app.testing:
-        warn_if_slow_font_subsetting(app.logger)

@@ -13,9 +13,13 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from summit.auth.services import StaffError, create_staff
+from summit.certificates.services import grouped_verification_code
+from summit.checks import FAIL, WARN, run_checks, warn_at_start
 from summit.curricula import ensure_curricula
-from summit.demo import seed_demo
+from summit.demo import seed_demo, use_demo_settings
+from summit.demo_history import seed_past_summit
 from summit.extensions import db
+from summit.mail import start_delivery_thread
 
 
 def init_cli(app: Flask) -> None:
@@ -28,6 +32,7 @@ def init_cli(app: Flask) -> None:
         seed_demo_command,
         create_staff_command,
         demo_command,
+        check_command,
         expire_offers_command,
         create_api_token_command,
         issue_certificates_command,
@@ -90,19 +95,50 @@ def create_staff_command(email: str, role: str, name: str, password_stdin: bool)
 @click.option("--no-serve", is_flag=True, help="Prepare the demo but do not start the server.")
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
-    """Migrate, seed the demo event, print a fresh admin login, and serve on HOST:PORT."""
+    """Migrate, seed the demo event and last June's summit, print a fresh admin login,
+    and serve on HOST:PORT with mail delivered every few seconds."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    use_demo_settings(app.config)
     _apply_migrations()
     event = seed_demo()
     password = secrets.token_urlsafe(12)
     staff = create_staff("admin@summit.example", "admin", password, name="Demo admin")
+    past = seed_past_summit(staff=staff)
     url = f"http://{host}:{port}"
     click.echo(
         f"\n  summit is ready: {url}\n"
         f"  Demo event:      {url}/events/{event.slug}\n"
+        f"  Last year:       {url}/events/{past.event.slug} (certificates issued)\n"
         f"  Staff sign-in:   {url}/staff/sign-in\n"
         f"    email:         {staff.email}\n"
         f"    password:      {password}\n"
     )
+    if past.certificates:
+        certificate = past.certificates[0]
+        person = certificate.registration.person
+        click.echo(
+            f"  Verify {person.full_name}'s certificate {certificate.serial}:\n"
+            f"    code:          {grouped_verification_code(certificate.verification_code)}\n"
+            f"    page:          {url}/verify/{certificate.verification_code}\n"
+        )
     if not no_serve:
+        warn_at_start(app, demo=True)
+        start_delivery_thread(app, on_report=lambda report: click.echo(f"  Mail: {report}."))
         # Flask refuses app.run() inside its own CLI, so serve with werkzeug directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, app, threaded=True)
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Say what this install lacks and what each gap costs (fonts, PDF speed, mail,
+    public URL, rate limits, database); exits non-zero only when the site cannot work."""
+    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    for finding in findings:
+        click.echo(finding.line())
+    failed = sum(finding.level == FAIL for finding in findings)
+    warned = sum(finding.level == WARN for finding in findings)
+    if failed:
+        click.echo(f"{failed} to fix before the site can work, {warned} to consider.")
+        sys.exit(1)
+    click.echo("Ready." if not warned else f"Ready, with {warned} to consider.")

@@ -74,6 +74,11 @@ class Defaults:
     STRIPE_WEBHOOK_TOLERANCE = 300
     INVOICE_NUMBER_PREFIX = "S5"
     INVOICE_PAYMENT_INSTRUCTIONS: str | None = None
+    # Payment terms: days from the invoice date to its due date (unset: no due date),
+    # whom checks are payable to and where to mail them (unset: the organisation).
+    INVOICE_DUE_DAYS: int | None = None
+    INVOICE_PAYEE = ""
+    INVOICE_REMIT_TO = ""
 
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -85,9 +90,10 @@ class Defaults:
 
     ORGANISATION_NAME = "ESD 105"
     ORGANISATION_UNIT = "School Safety Operations and Coordination Center (SSOCC)"
-    ORGANISATION_ADDRESS = "33 S 2nd Ave, Yakima, WA 98902 (placeholder address)"
+    # Empty lines are left off invoices and emails rather than printing a placeholder.
+    ORGANISATION_ADDRESS = ""
     ORGANISATION_EMAIL = "ssocc@esd105.example"
-    ORGANISATION_PHONE = "(509) 555-0105"
+    ORGANISATION_PHONE = ""
 
 
 def load_config(app, test_config: Mapping[str, Any] | None) -> None:
@@ -109,11 +115,27 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    app.config["INVOICE_DUE_DAYS"] = _due_days(app.config.get("INVOICE_DUE_DAYS"))
     public_url = app.config.get("PUBLIC_URL")
     if public_url:
         app.config["PUBLIC_URL"] = public_url.rstrip("/")
         if app.config["SESSION_COOKIE_SECURE"] is None and public_url.startswith("https://"):
             app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def _due_days(raw: Any) -> int | None:
+    """``INVOICE_DUE_DAYS`` as whole days, or None when unset (no due date printed)."""
+    if raw is None or raw == "":
+        return None
+    try:
+        days = int(str(raw).strip())
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 366:
+        raise ConfigError(
+            f"INVOICE_DUE_DAYS must be a whole number of days from 0 to 366, not {raw!r}"
+        )
+    return days
 
 
 def normalise_database_url(raw: str) -> str:

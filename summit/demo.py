@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from summit import audit
-from summit.curricula import SEED_PAGE_CODE, ensure_curricula
+from summit.curricula import STATUTE_CODE, ensure_curricula
 from summit.extensions import db
 from summit.models import AgendaSession, Curriculum, Event, SessionTopic, Tier, utcnow
 from summit.training.resources import seed_training_resources
@@ -16,7 +16,9 @@ from summit.training.resources import seed_training_resources
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SESSION_MINUTES = 60
 # Start times of the topic sessions each day; lunch and breaks sit between them.
-DAY_SLOTS = (time(8, 30), time(9, 40), time(10, 50), time(13, 0), time(14, 10), time(15, 20))
+DAY_SLOTS = (
+    time(8, 30), time(9, 40), time(10, 50), time(13, 0), time(14, 10), time(15, 20), time(16, 30)
+)  # fmt: skip
 
 
 def next_june(today: date) -> date:
@@ -36,7 +38,7 @@ def seed_demo(today: date | None = None) -> Event:
     existing = db.session.scalar(select(Event).where(Event.slug == slug))
     if existing is not None:
         return existing
-    curriculum = curricula[SEED_PAGE_CODE]
+    curriculum = curricula[STATUTE_CODE]
     days = -(-len(curriculum.items) // len(DAY_SLOTS))
     event = Event(
         slug=slug,
@@ -77,17 +79,17 @@ def _at(day: date, clock: time) -> datetime:
 
 
 def _agenda(curriculum: Curriculum, first_day: date) -> list[AgendaSession]:
-    """One hour per curriculum topic, spread over the days, plus the untaught essentials."""
+    """One hour per subject, titled as ESD 105's unit, spread over the days, plus the
+    untaught essentials; threat assessment takes the last day's first free slot."""
     sessions: list[AgendaSession] = []
     items = list(curriculum.items)
-    day_index = 0
+    day_index, free_slots, day = 0, list(DAY_SLOTS), first_day
     while items:
         day = first_day + timedelta(days=day_index)
         sessions.append(_plain("Check-in and breakfast", "Lobby", day, time(7, 30), time(8, 30)))
-        for slot in DAY_SLOTS:
-            if not items:
-                break
-            item = items.pop(0)
+        free_slots = list(DAY_SLOTS)
+        while items and free_slots:
+            slot, item = free_slots.pop(0), items.pop(0)
             start = _at(day, slot)
             session = AgendaSession(
                 title=item.title, room="Ballroom A", starts_at=start,
@@ -96,14 +98,30 @@ def _agenda(curriculum: Curriculum, first_day: date) -> list[AgendaSession]:
             session.topics.append(SessionTopic(topic=item.topic, minutes=SESSION_MINUTES))
             sessions.append(session)
         sessions.append(_plain("Lunch and networking", "Hall B", day, time(12, 0), time(13, 0)))
-        if day_index == 0:
-            sessions.append(
-                _plain("Behavioral threat assessment in schools", "Ballroom A", day,
-                       time(16, 30), time(17, 30))
-            )  # fmt: skip
         day_index += 1
+    start = free_slots[0] if free_slots else time(17, 40)
+    end = (datetime.combine(day, start) + timedelta(minutes=SESSION_MINUTES)).time()
+    threat = _plain("Behavioral threat assessment in schools", "Ballroom A", day, start, end)
+    sessions.append(threat)
     return sessions
 
 
 def _plain(title: str, room: str, day: date, start: time, end: time) -> AgendaSession:
     return AgendaSession(title=title, room=room, starts_at=_at(day, start), ends_at=_at(day, end))
+
+
+# ESD 105's own details, so the demo's invoices and emails read like the real ones.
+DEMO_SETTINGS = {
+    "ORGANISATION_ADDRESS": "33 South 2nd Avenue, Yakima, WA 98902",
+    "ORGANISATION_PHONE": "509-575-2885",
+    "INVOICE_DUE_DAYS": 30,
+    "INVOICE_PAYEE": "ESD 105",
+    "INVOICE_REMIT_TO": "ESD 105, Attn: SSOCC, 33 South 2nd Avenue, Yakima, WA 98902",
+}
+
+
+def use_demo_settings(config: dict) -> None:
+    """Fill in the demo's organisation details and payment terms where the install has none."""
+    for key, value in DEMO_SETTINGS.items():
+        if config.get(key) in (None, ""):
+            config[key] = value

@@ -16,9 +16,12 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%-I:%M
     return value.astimezone(zone).strftime(fmt)
 
 
-def long_date(value: date | datetime | None) -> str:
-    if value is None:
+def long_date(value: date | datetime | str | None) -> str:
+    """``Tuesday, June 15, 2027``; also for an ISO date kept in a stored snapshot."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return value.strftime("%A, %B %-d, %Y")
 
 

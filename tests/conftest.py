@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from summit import create_app
 from summit.auth.services import create_staff
-from summit.curricula import SEED_PAGE_CODE, ensure_curricula
+from summit.curricula import STATUTE_CODE, ensure_curricula
 from summit.documents import layers
 from summit.extensions import db, limiter
 from summit.models import (
@@ -196,12 +196,16 @@ def curricula(app):
 
 @pytest.fixture
 def make_event(app, curricula):
-    """An open event on the seed-page curriculum with one session per topic."""
+    """An open event on the statute's list, one session per subject, that ran yesterday.
+
+    Its sessions are over, so scans made now count (after the session, like a paper
+    roster typed in) and certificates may be issued; tests of timing move the clock.
+    """
 
     def factory(**overrides) -> Event:
         n = next(_seq)
-        starts_on = overrides.pop("starts_on", date.today() + timedelta(days=60))
-        curriculum = overrides.pop("curriculum", curricula[SEED_PAGE_CODE])
+        starts_on = overrides.pop("starts_on", date.today() - timedelta(days=1))
+        curriculum = overrides.pop("curriculum", curricula[STATUTE_CODE])
         with_agenda = overrides.pop("with_agenda", True)
         fields = {
             "slug": f"event-{n}",
@@ -223,7 +227,7 @@ def make_event(app, curricula):
                  price_cents=5000, position=2),
         ]  # fmt: skip
         if with_agenda:
-            start = utcnow().replace(microsecond=0) + timedelta(days=60)
+            start = utcnow().replace(microsecond=0) - timedelta(days=1)
             for i, item in enumerate(curriculum.items):
                 session = AgendaSession(
                     title=item.title,

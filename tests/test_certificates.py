@@ -418,7 +418,7 @@ def test_find_by_code_is_case_and_dash_insensitive(attended):
 # --- the PDF ----------------------------------------------------------------------
 
 
-def test_pdf_text_names_the_person_every_topic_hours_serial_and_url(attended, print_path):
+def test_pdf_text_names_the_person_every_subject_hours_serial_and_url(attended, print_path):
     registration = attended()
     registration.person.first_name, registration.person.last_name = "Marie-Thérèse", "Nguyễn"
     registration.person.agency = "Yakima Police Department"
@@ -430,9 +430,9 @@ def test_pdf_text_names_the_person_every_topic_hours_serial_and_url(attended, pr
     assert "Certificate of Completion" in text
     assert squash("Marie-Thérèse Nguyễn") in flat
     assert "Yakima Police Department" in text
-    for item in registration.event.curriculum.items:
-        assert squash(item.title) in flat, item.title
-        assert item.statute_reference in text
+    for item in registration.event.curriculum.items:  # the statute's words, each by letter
+        assert squash(item.statute_text) in flat, item.statute_text
+        assert item.statute_reference.removeprefix("RCW 28A.310.515(2)") in text
     assert squash(registration.event.curriculum.statute_reference) in flat
     count = len(registration.event.curriculum.items)
     assert "Total hours credited" in text and hours(60 * count) in text
@@ -463,7 +463,7 @@ def test_pdf_is_pdfa_3b_with_metadata_on_one_landscape_letter_page(attended, pri
     assert "/OutputIntents" in reader.trailer["/Root"]
 
 
-def test_attendance_certificate_has_a_second_page_with_remaining_topics_and_links(
+def test_attendance_certificate_has_a_second_page_with_subjects_not_covered_and_links(
     attended, curricula, print_path
 ):
     registration = attended(sessions=2)
@@ -479,15 +479,16 @@ def test_attendance_certificate_has_a_second_page_with_remaining_topics_and_link
     assert len(reader.pages) == 2
     first, second = (squash(page.extract_text()) for page in reader.pages)
     assert "CertificateofAttendance" in first
-    assert squash(f"completed 2 of {len(registration.event.curriculum.items)} topics") in first
-    assert "Stilltocomplete" in first
-    assert "Topicsstilltocomplete" in second
-    assert squash(remaining.title) in second
+    count = len(registration.event.curriculum.items)
+    assert squash(f"completed classroom training there on 2 of the {count} subjects") in first
+    assert "Notcoveredbythiscertificate" in first
+    assert "Subjectsnotcoveredbythiscertificate" in second
+    assert squash(remaining.statute_text) in second
     assert module in second
     assert s5_page in second
     assert {module, s5_page} <= set(link_targets(pdf, 1))  # and they can be clicked
     done = registration.event.curriculum.items[0]
-    assert squash(done.title) not in second
+    assert squash(done.statute_text) not in second
 
 
 def test_qr_code_decodes_to_the_verification_url(attended, print_path):

@@ -1,7 +1,23 @@
+from datetime import date
+
 import pytest
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from summit.models import Event, StaffUser
+from summit.curricula import SEED_PAGE_CODE
+from summit.demo_history import last_june
+from summit.extensions import db
+from summit.models import (
+    Certificate,
+    Checkin,
+    Event,
+    OutboxMessage,
+    Payment,
+    Person,
+    Registration,
+    SelfTrainingEntry,
+    StaffUser,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,6 +32,7 @@ from summit.models import Event, StaffUser
         "send-reminders",
         "create-api-token",
         "issue-certificates",
+        "check",
     ],
 )
 def test_every_command_has_help(runner, command):
@@ -58,17 +75,72 @@ def test_create_staff_refuses_bad_input(runner, args, stdin, message):
     assert StaffUser.query.count() == 0
 
 
-def test_demo_prints_a_working_staff_login(make_app, tmp_path):
-    """On an empty database, as on a fresh machine: migrate, seed, print a login."""
+def counts() -> dict[str, int]:
+    """Rows of what the demo seeds (the audit log gains the admin's fresh password)."""
+    models = (Event, Person, Registration, Checkin, Certificate, SelfTrainingEntry, Payment,
+              OutboxMessage, StaffUser)  # fmt: skip
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
+def test_demo_seeds_a_lived_in_year_once_and_prints_a_login(make_app, tmp_path):
+    """On an empty database, as on a fresh machine: migrate, seed this year's event and
+    last June's summit, print a login and a certificate to verify; again adds nothing."""
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    password = result.output.split("password:")[1].split()[0]
-    email = result.output.split("email:")[1].split()[0]
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        after_first = counts()
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert second.exit_code == 0, second.output
+
+    with app.app_context():
+        assert counts() == after_first
+        assert after_first["Event"] == 2
+        past = db.session.scalar(select(Event).order_by(Event.starts_on))
+        assert past.ends_on < date.today()
+        assert past.curriculum.code == SEED_PAGE_CODE
+        # The 12-unit list leaves out subject (m): even full attendance is not a completion.
+        kinds = sorted(c.kind for c in db.session.scalars(select(Certificate)))
+        assert kinds == ["attendance", "attendance", "attendance"]
+        entries = db.session.scalars(select(SelfTrainingEntry.status)).all()
+        assert sorted(entries) == ["accepted", "accepted", "accepted", "submitted"]
+        pending = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status != "sent")
+        ).all()
+        assert pending == []  # last year's mail is not sent again today
+
     client = app.test_client()
+    code = second.output.split("code:")[1].split()[0]
+    page_url = second.output.split("page:")[1].split()[0]
+    assert page_url.endswith("/verify/" + code.replace("-", ""))
+    verified = client.get(page_url.split("127.0.0.1:5000", 1)[1])
+    assert verified.status_code == 200
+    assert "Maria Delgado" in verified.get_data(as_text=True)
+    assert f"/events/{past.slug}" in second.output
+
+    checked = runner.invoke(args=["check"])  # the real probes, on the migrated database
+    assert checked.exit_code == 0, checked.output
+    assert "OK    database: sqlite:///" in checked.output and "schema up to date" in checked.output
+
+    password = second.output.split("password:")[1].split()[0]
+    email = second.output.split("email:")[1].split()[0]
     response = client.post("/staff/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302
-    assert "/events/s5-" in result.output
+    assert "/events/s5-" in second.output
+
+
+@pytest.mark.parametrize(
+    ("today", "summit"),
+    [
+        (date(2026, 12, 6), date(2026, 6, 16)),
+        (date(2027, 5, 1), date(2026, 6, 16)),
+        (date(2027, 6, 16), date(2026, 6, 16)),  # this June's is under way
+        (date(2027, 7, 1), date(2027, 6, 15)),
+    ],
+)
+def test_last_june_is_the_latest_summit_that_is_over(today, summit):
+    assert last_june(today) == summit
 
 
 def test_demo_serves_the_event_on_the_printed_url(tmp_path):
@@ -97,7 +169,7 @@ def test_demo_serves_the_event_on_the_printed_url(tmp_path):
     )
     try:
         page = None
-        for _ in range(150):
+        for _ in range(300):
             try:
                 home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
                 page = home.decode()

@@ -88,3 +88,22 @@ def test_malformed_database_url_stops_the_cli_without_a_traceback(instance_dir, 
     assert result.returncode != 0
     assert "summit: DATABASE_URL is not a database URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "days"), [("30", 30), ("0", 0), ("", None)])
+def test_invoice_due_days_from_the_environment(instance_dir, monkeypatch, raw, days):
+    monkeypatch.setenv("SUMMIT_INVOICE_DUE_DAYS", raw)
+    assert create_app().config["INVOICE_DUE_DAYS"] == days
+
+
+@pytest.mark.parametrize("raw", ["thirty", "-1", "30.5", "1000"])
+def test_invoice_due_days_must_be_whole_days(instance_dir, monkeypatch, raw):
+    monkeypatch.setenv("SUMMIT_INVOICE_DUE_DAYS", raw)
+    with pytest.raises(ConfigError, match="INVOICE_DUE_DAYS must be a whole number of days"):
+        create_app()
+
+
+def test_no_placeholder_address_or_phone_by_default(instance_dir):
+    config = create_app().config
+    assert config["ORGANISATION_ADDRESS"] == config["ORGANISATION_PHONE"] == ""
+    assert config["INVOICE_DUE_DAYS"] is None

@@ -486,3 +486,24 @@ def test_payment_that_confirms_the_seat_carries_the_ticket(app, make_event):
     assert part_with(sent, "image/png") is not None
     assert part_with(sent, "text/calendar") is not None
     assert registration.ticket_code in message.text_body
+
+
+@pytest.mark.parametrize(
+    ("address", "phone"), [("", ""), ("33 South 2nd Avenue, Yakima, WA 98902", "509-575-2885")]
+)
+def test_the_signature_prints_only_the_contact_details_that_are_set(
+    mail_app, make_registration, address, phone
+):
+    mail_app.config.update(ORGANISATION_ADDRESS=address, ORGANISATION_PHONE=phone)
+    row = queued(scene(make_registration, "rejected"), "rejected")
+    text, html = sent_bodies(row)
+    text = text.replace("\r\n", "\n")
+
+    signature = text.rsplit("\n--\n", 1)[1].strip().splitlines()
+    assert all(line.strip() for line in signature)  # no empty line for the address
+    assert len(signature) == (3 if address else 2)
+    assert not re.search(r"· *$|or call *\.", text, re.MULTILINE)
+    assert "or call ." not in html and "</a> · \n" not in html
+    for value in (address, phone):
+        if value:
+            assert value in text and value in html

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from summit.curricula import SEED_PAGE_CODE, SEED_PAGE_LIST, STATUTE_CODE, TOPICS
+from summit.curricula import SEED_PAGE_CODE, STATUTE_CODE, SUBJECTS
 from summit.demo import seed_demo
 from summit.extensions import db
 from summit.models import Event, Person, Registration, Topic
@@ -12,11 +12,13 @@ from summit.models import Event, Person, Registration, Topic
 
 def test_both_curricula_are_shipped_with_their_own_wording(curricula):
     seed_list = curricula[SEED_PAGE_CODE]
-    assert [item.title for item in seed_list.items] == [title for _, title in SEED_PAGE_LIST]
+    assert seed_list.name == "ESD 105 S5 units, 12-unit list"
+    assert len(seed_list.items) == 12
     assert seed_list.items[0].title == "Constitution & Civil Rights of Children in School"
     statute = curricula[STATUTE_CODE]
     assert statute.statute_reference == "RCW 28A.310.515(2)"
-    assert {t.code for t in statute.topics} == {t.code for t in TOPICS}
+    assert statute.is_statutory and not seed_list.is_statutory
+    assert {t.code for t in statute.topics} == {s.code for s in SUBJECTS}
     assert all(item.statute_text for item in statute.items)
 
 
@@ -33,7 +35,7 @@ def test_curricula_seeding_is_idempotent(curricula):
 
     again = ensure_curricula()
     assert again[SEED_PAGE_CODE].id == curricula[SEED_PAGE_CODE].id
-    assert db.session.query(Topic).count() == len(TOPICS)
+    assert db.session.query(Topic).count() == len(SUBJECTS)
 
 
 def test_demo_event_is_next_june_in_yakima_with_both_tiers_and_every_topic(app):

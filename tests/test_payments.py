@@ -15,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -352,6 +353,63 @@ def test_invoice_pdf_shows_organisation_number_amounts_and_instructions(app, fee
         assert expected in content, expected
     reader = PdfReader(io.BytesIO(services.invoice_pdf(invoice)))
     assert reader.metadata.title == f"Invoice {invoice.number}"
+
+
+def test_invoice_prints_the_esd_terms_and_each_detail_once(
+    app, make_event, fee_registration, make_person
+):
+    """What a district's accounts-payable office reads: no placeholders, no repeats,
+    the phone whole, and a due date the payment terms give."""
+    app.config.update(
+        ORGANISATION_ADDRESS="33 South 2nd Avenue, Yakima, WA 98902",
+        ORGANISATION_PHONE="509-575-2885",
+        INVOICE_DUE_DAYS=30,
+        INVOICE_PAYEE="Educational Service District 105",
+        INVOICE_REMIT_TO="ESD 105 Business Office, 33 South 2nd Avenue, Yakima, WA 98902",
+    )
+    person = make_person(agency="Wapato School District", phone="+1 509-972-6000")
+    registration = fee_registration(person=person, school_district="Wapato School District")
+    invoice = services.request_invoice(
+        registration, purchase_order="PO-9", pay_by_check=False, actor="t"
+    )
+    content = pdf_text(services.invoice_pdf(invoice))
+    lines = content.splitlines()
+
+    assert "placeholder" not in content
+    assert content.count("Wapato School District") == 1
+    assert "+1 509-972-6000" in lines  # on a line of its own, not split after "+1"
+    assert content.count("509-575-2885") == 1
+    assert "33 South 2nd Avenue, Yakima, WA 98902" in lines
+    issued = invoice.created_at.astimezone(registration.event.tz).date()
+    due = issued + timedelta(days=30)
+    assert f"Due date {due:%B} {due.day}, {due.year} (30 days)" in lines
+    flat = " ".join(lines)
+    assert "Make checks payable to Educational Service District 105" in flat
+    assert "Mail checks to ESD 105 Business Office, 33 South 2nd Avenue" in flat
+
+
+def test_invoice_leaves_out_what_is_not_configured(app, fee_registration, make_person):
+    app.config.update(ORGANISATION_ADDRESS="", ORGANISATION_PHONE="", INVOICE_DUE_DAYS=None)
+    person = make_person(agency="Yakima Police Department", phone="")
+    registration = fee_registration(person=person, school_district="Yakima School District")
+    invoice = services.request_invoice(
+        registration, purchase_order="PO-10", pay_by_check=False, actor="t"
+    )
+    content = pdf_text(services.invoice_pdf(invoice))
+
+    assert "Due date" not in content
+    assert "Mail checks to" not in content  # no address to mail them to
+    assert "Make checks payable to ESD 105" in content
+    assert "Yakima Police Department" in content and "Yakima School District" in content
+    assert not any(line.strip() in {"", "·"} or line.endswith("·") for line in content.splitlines())
+
+
+def test_payment_due_on_receipt(app, fee_registration):
+    app.config["INVOICE_DUE_DAYS"] = 0
+    invoice = services.request_invoice(
+        fee_registration(), purchase_order="PO-11", pay_by_check=False, actor="t"
+    )
+    assert "(due on receipt)" in pdf_text(services.invoice_pdf(invoice))
 
 
 def test_invoice_pdf_shows_what_is_paid_and_left(app, fee_registration, make_staff):

@@ -14,7 +14,7 @@ re-issue keeps the serial and adds the next version. On-the-job and check-in
 training entries name the experienced staff member and the school.
 
 Revision ID: 6b87c271ea5d
-Revises: a12b75c79a7a
+Revises: 7801e7526443
 Create Date: 2026-12-07 04:43:01.647863
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6b87c271ea5d'
-down_revision = 'a12b75c79a7a'
+down_revision = '7801e7526443'
 branch_labels = None
 depends_on = None
 

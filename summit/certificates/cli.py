@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from summit.certificates import bulk
 from summit.certificates.branding import branding_warnings, is_signed
+from summit.certificates.eligibility import certificates_open_at, too_early_message
 from summit.extensions import db
-from summit.models import CertificateBatch, Event
+from summit.models import CertificateBatch, Event, utcnow
 
 
 @click.command("issue-certificates")
@@ -31,6 +32,9 @@ def issue_certificates_command(
         raise click.ClickException(f"no event {slug!r}")
     for warning in branding_warnings(event):
         click.echo(f"Warning: {warning}", err=True)
+    opens_at = certificates_open_at(event)
+    if utcnow() < opens_at:
+        raise click.ClickException(too_early_message(opens_at))
     if batch_id is None and not is_signed(event) and not without_signature:
         raise click.ClickException(
             "no signature image: upload one on the certificates page, or pass --without-signature"

@@ -24,8 +24,9 @@ from flask import current_app
 from summit import storage
 from summit.certificates import branding
 from summit.certificates.services import grouped_verification_code
+from summit.curricula import minutes_policy
 from summit.documents.layers import render_layered
-from summit.documents.pdf import render_pdf
+from summit.documents.pdf import LaidOutDocument, lay_out, render_pdf
 from summit.models import Certificate, Event
 from summit.qr import qr_print_data_uri
 from summit.urls import absolute_url
@@ -76,7 +77,31 @@ def _issue_date(issued_at: datetime | None, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def _render(
+def _render(event: Event, details: dict[str, Any], **printed: Any) -> bytes:
+    context, options = _context(event, details, **printed)
+    if printed["preview"]:  # the watermark crosses the whole page: print it whole
+        return render_pdf(TEMPLATE, {**context, "layer": "full"}, **options)
+    return render_layered(TEMPLATE, LAYER_TEMPLATE, context, variants=LAYER_VARIANTS, **options)
+
+
+def lay_out_certificate(certificate: Certificate) -> LaidOutDocument:
+    """An issued certificate laid out whole, not written: for checking its layout."""
+    context, options = _context(certificate.event, certificate.details, **_printed(certificate))
+    del options["pdf_variant"]
+    return lay_out(TEMPLATE, {**context, "layer": "full"}, **options)
+
+
+def _printed(certificate: Certificate) -> dict[str, Any]:
+    return {
+        "serial": certificate.serial,
+        "code": certificate.verification_code,
+        "issued_on": _issue_date(certificate.issued_at, certificate.event.timezone),
+        "version": certificate.version,
+        "preview": False,
+    }
+
+
+def _context(
     event: Event,
     details: dict[str, Any],
     *,
@@ -85,18 +110,28 @@ def _render(
     issued_on: date,
     version: int,
     preview: bool,
-) -> bytes:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the certificate template prints, and the PDF's metadata options."""
     config = current_app.config
     url = verification_url(code)
-    topics = details["topics"]
+    topics = [_dated(topic) for topic in details["topics"]]
+    covered = [topic for topic in topics if topic["complete"]]
     remaining = [topic for topic in topics if not topic["complete"]]
+    required = {topic["required"] for topic in topics}
     context = {
         "details": details,
         "kind": details["kind"],
         "kind_title": kind_title(details["kind"]),
         "topics": topics,
-        "completed_count": len(topics) - len(remaining),
+        "covered": covered,
+        "completed_count": len(covered),
         "remaining": remaining,
+        "statute": details["statute"],
+        "policy": minutes_policy(
+            config["ORGANISATION_NAME"], required.pop() if len(required) == 1 else None
+        ),
+        "org_short": config["ORGANISATION_NAME"],
+        "curriculum_note": _curriculum_note(details),
         "self_training": details.get("self_training", {}),
         "serial": serial,
         "version": version,
@@ -121,23 +156,42 @@ def _render(
         "stylesheets": [STYLESHEET],
         "pdf_variant": PDF_VARIANT,
     }
-    if preview:  # the watermark crosses the whole page: print it whole
-        return render_pdf(TEMPLATE, {**context, "layer": "full"}, **options)
-    return render_layered(TEMPLATE, LAYER_TEMPLATE, context, variants=LAYER_VARIANTS, **options)
+    return context, options
+
+
+def _dated(topic: dict[str, Any]) -> dict[str, Any]:
+    """A subject row with its sessions' days as printed (``Jun 15, 2027, 8:30 AM``)."""
+    sessions = [
+        {
+            **session,
+            "day": _short_date(date.fromisoformat(session["date"])),
+            "when": _short_date(date.fromisoformat(session["date"]))
+            + (f", {session['time']}" if session.get("time") else ""),
+        }
+        for session in topic.get("sessions", ())
+    ]
+    return {**topic, "sessions": sessions}
+
+
+def _short_date(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _curriculum_note(details: dict[str, Any]) -> str:
+    """Names an older list the event taught (ESD 105's 12 units) and what it leaves out."""
+    curriculum, statute = details["curriculum"], details["statute"]
+    if curriculum.get("code") and curriculum["name"] == statute["name"]:
+        return ""
+    untaught = [topic["letter"] for topic in details["topics"] if not topic.get("taught", True)]
+    if not untaught:
+        return f"This event taught {curriculum['name']}."
+    letters = ", ".join(f"({letter})" for letter in untaught)
+    return f"This event taught {curriculum['name']}, which does not cover subject {letters}."
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF of an issued (or reserved) certificate row, PDF/A-3b."""
-    event = certificate.event
-    return _render(
-        event,
-        certificate.details,
-        serial=certificate.serial,
-        code=certificate.verification_code,
-        issued_on=_issue_date(certificate.issued_at, event.timezone),
-        version=certificate.version,
-        preview=False,
-    )
+    return _render(certificate.event, certificate.details, **_printed(certificate))
 
 
 def render_preview_pdf(event: Event, details: dict[str, Any]) -> bytes:

@@ -38,6 +38,7 @@ from summit import audit, storage
 from summit.certificates.eligibility import Eligibility, certificate_for
 from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired
 from summit.checkin.credit import Credit
+from summit.curricula import statutory_curriculum, subject_letter
 from summit.extensions import db
 from summit.mail import (
     Attachment,
@@ -47,6 +48,7 @@ from summit.mail import (
 )
 from summit.models import (
     Certificate,
+    Curriculum,
     Event,
     Registration,
     StaffUser,
@@ -118,20 +120,7 @@ def certificate_details(
     if eligibility.kind is None or eligibility.credit is None:
         raise NotEligible(eligibility.message)
     event, person, credit = registration.event, registration.person, eligibility.credit
-    items = {item.topic_id: item for item in event.curriculum.items}
-    topics = [
-        {
-            "position": topic.position,
-            "code": topic.code,
-            "title": topic.title,
-            "statute_reference": items[topic.topic_id].statute_reference,
-            "statute_text": items[topic.topic_id].statute_text,
-            "minutes": topic.minutes,
-            "required": topic.required,
-            "complete": topic.complete,
-        }
-        for topic in credit.topics
-    ]
+    statute = statutory_curriculum(event)
     details: dict[str, Any] = {
         "kind": eligibility.kind,
         "name": person.full_name,
@@ -146,10 +135,18 @@ def certificate_details(
             "venue_address": event.venue_address,
         },
         "curriculum": {
+            "code": event.curriculum.code,
             "name": event.curriculum.name,
+            "version": event.curriculum.version,
             "statute_reference": event.curriculum.statute_reference,
         },
-        "topics": topics,
+        "statute": {
+            "reference": statute.statute_reference,
+            "version": statute.version,
+            "name": statute.name,
+        },
+        "required_minutes": event.default_required_minutes,
+        "topics": subject_rows(event, statute, credit),
         "total_minutes": credit.total_minutes,
         "signer": {
             "name": event.certificate_signer_name,
@@ -159,9 +156,51 @@ def certificate_details(
     }
     if eligibility.kind == "attendance":
         details["self_training"] = self_training_links(
-            [topic["code"] for topic in topics if not topic["complete"]]
+            [topic["code"] for topic in details["topics"] if not topic["complete"]]
         )
     return details
+
+
+def clock_time(moment: datetime) -> str:
+    """``8:30 AM``: a session's start as printed."""
+    return f"{moment:%-I:%M %p}"
+
+
+def subject_rows(event: Event, statute: Curriculum, credit: Credit) -> list[dict[str, Any]]:
+    """One row per subject of the statute, in its order: what this event credited on it,
+    from which sessions on which days; subjects the event did not teach say so."""
+    taught = {item.topic_id: item for item in event.curriculum.items}
+    rows = []
+    for item in statute.items:
+        earned = credit.for_topic(item.topic_id)
+        sessions = [s for s in earned.sessions if s.minutes > 0] if earned else []
+        completed_on = earned.completed_on if earned else None
+        rows.append(
+            {
+                "position": item.position,
+                "letter": subject_letter(item.statute_reference),
+                "code": item.topic.code,
+                "title": taught[item.topic_id].title if item.topic_id in taught else item.title,
+                "statute_reference": item.statute_reference,
+                "statute_text": item.statute_text,
+                "taught": item.topic_id in taught,
+                "minutes": earned.minutes if earned else 0,
+                "required": earned.required if earned else event.required_minutes(item.topic),
+                "complete": bool(earned and earned.complete),
+                "completed_on": completed_on.isoformat() if completed_on else None,
+                "sessions": [
+                    {
+                        "title": session.title,
+                        "date": session.day.isoformat(),
+                        "time": clock_time(session.starts_at.astimezone(event.tz)),
+                        "minutes": session.minutes,
+                        "roster": session.from_roster,
+                    }
+                    for session in sessions
+                ],
+            }
+        )
+    return rows
 
 
 def self_training_links(topic_codes: list[str]) -> dict[str, list[dict[str, str]]]:

@@ -75,14 +75,23 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
             "dates": event.get("dates", ""),
         },
         "statute_reference": details.get("curriculum", {}).get("statute_reference", ""),
+        "curriculum": {
+            "name": details.get("curriculum", {}).get("name", ""),
+            "version": details.get("curriculum", {}).get("version", ""),
+        },
+        "statute": details.get("statute", {}),
         "topics": [
             {
                 "position": topic["position"],
+                "letter": topic.get("letter", ""),
                 "title": topic["title"],
                 "statute_reference": topic.get("statute_reference", ""),
+                "statute_text": topic.get("statute_text", ""),
                 "minutes": topic["minutes"],
                 "hours": hours(topic["minutes"]),
                 "complete": topic["complete"],
+                "completed_on": topic.get("completed_on"),
+                "sessions": topic.get("sessions", []),
             }
             for topic in details.get("topics", [])
         ],

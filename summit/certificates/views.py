@@ -33,7 +33,11 @@ from sqlalchemy.orm import selectinload
 from summit import storage
 from summit.certificates import branding, bulk
 from summit.certificates import services as certificates
-from summit.certificates.eligibility import certificate_for
+from summit.certificates.eligibility import (
+    certificate_for,
+    certificates_open_at,
+    too_early_message,
+)
 from summit.certificates.errors import CertificateError
 from summit.certificates.forms import (
     ActionForm,
@@ -45,7 +49,7 @@ from summit.certificates.forms import (
 )
 from summit.checkin.credit import event_credit
 from summit.extensions import db
-from summit.models import Certificate, Event, Person, Registration
+from summit.models import Certificate, Event, Person, Registration, utcnow
 from summit.portal.access import attendee_required, current_attendee
 from summit.security import staff_required
 
@@ -165,6 +169,12 @@ def _event(slug: str) -> Event:
     return db.first_or_404(select(Event).where(Event.slug == slug))
 
 
+def timing_warnings(event: Event) -> list[str]:
+    """Why nothing can be issued yet: certificates wait for the event's last session."""
+    opens_at = certificates_open_at(event)
+    return [too_early_message(opens_at)] if utcnow() < opens_at else []
+
+
 @bp.get("/staff/events/<slug>/certificates")
 @staff_required("admin")
 def event_page(slug: str):
@@ -200,7 +210,7 @@ def event_page(slug: str):
             "attendance": sum(1 for _, e, _ in rows if e.kind == "attendance"),
             "issued": len(current),
         },
-        warnings=branding.branding_warnings(event),
+        warnings=[*timing_warnings(event), *branding.branding_warnings(event)],
         signed=branding.is_signed(event),
         batch=batch,
         progress=bulk.batch_progress(batch) if batch else None,

@@ -14,6 +14,13 @@ How a session earns minutes depends on ``Event.credit_mode``:
     its minutes (rounded down). No check-out counts as staying to the end. A
     check-in recorded after the session ended (a paper list typed in later)
     has nothing to measure, so the whole session counts.
+
+A scan made more than ``Event.checkin_grace_minutes`` before its session starts
+earns nothing (a wrong session picked at the door); a staff entry from the
+paper roster (source ``roster``) always counts and is marked as such, since it
+is typed in after the fact. Each topic remembers the sessions that earned it,
+with their own dates, so a certificate or a record dates a subject by the
+session that completed it, not by the event's last day.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,6 +43,19 @@ class Attendance:
 
     checked_in_at: datetime
     checked_out_at: datetime | None = None
+    from_roster: bool = False
+
+
+@dataclass(frozen=True)
+class SessionCredit:
+    """Minutes one attended session earned on one topic, dated by the session's day."""
+
+    session_id: int
+    title: str
+    day: date
+    starts_at: datetime
+    minutes: int
+    from_roster: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,10 +66,23 @@ class TopicCredit:
     position: int
     minutes: int
     required: int
+    sessions: tuple[SessionCredit, ...] = ()
 
     @property
     def complete(self) -> bool:
         return self.minutes >= self.required
+
+    @property
+    def completed_on(self) -> date | None:
+        """The day of the session that brought the topic to its required minutes."""
+        if not self.complete:
+            return None
+        total = 0
+        for session in self.sessions:
+            total += session.minutes
+            if total >= self.required:
+                return session.day
+        return None
 
     @property
     def missing(self) -> int:
@@ -89,26 +122,43 @@ def compute_credit(
     attendance: Mapping[int, Attendance],
 ) -> Credit:
     """The one rule: minutes per curriculum topic from ``attendance`` by session id."""
-    earned: dict[int, int] = defaultdict(int)
-    for session_id, presence in attendance.items():
-        session = sessions.get(session_id)
-        if session is None:
-            continue
+    earned: dict[int, list[SessionCredit]] = defaultdict(list)
+    attended = [
+        (sessions[session_id], presence)
+        for session_id, presence in attendance.items()
+        if session_id in sessions and _counts(event, sessions[session_id], presence)
+    ]
+    for session, presence in sorted(attended, key=lambda pair: (pair[0].starts_at, pair[0].id)):
         share = _share(event.credit_mode, session, presence)
+        day = session.starts_at.astimezone(event.tz).date()
         for taught in session.topics:
-            earned[taught.topic_id] += (taught.minutes * share[0]) // share[1]
+            minutes = (taught.minutes * share[0]) // share[1]
+            earned[taught.topic_id].append(
+                SessionCredit(
+                    session.id, session.title, day, session.starts_at, minutes, presence.from_roster
+                )
+            )
     topics = tuple(
         TopicCredit(
             topic_id=item.topic_id,
             code=item.topic.code,
             title=item.title,
             position=item.position,
-            minutes=earned.get(item.topic_id, 0),
+            minutes=sum(s.minutes for s in earned.get(item.topic_id, ())),
             required=event.required_minutes(item.topic),
+            sessions=tuple(earned.get(item.topic_id, ())),
         )
         for item in event.curriculum.items
     )
-    return Credit(topics=topics, sessions_attended=len(attendance))
+    return Credit(topics=topics, sessions_attended=len(attended))
+
+
+def _counts(event: Event, session: AgendaSession, presence: Attendance) -> bool:
+    """A paper-roster entry always counts; a scan long before the session does not."""
+    if presence.from_roster:
+        return True
+    grace = timedelta(minutes=event.checkin_grace_minutes)
+    return presence.checked_in_at >= session.starts_at - grace
 
 
 def _share(mode: str, session: AgendaSession, presence: Attendance) -> tuple[int, int]:
@@ -129,7 +179,11 @@ def _share(mode: str, session: AgendaSession, presence: Attendance) -> tuple[int
 
 def _attendance_rows(event_id: int, registration_id: int | None = None):
     statement = select(
-        Checkin.registration_id, Checkin.session_id, Checkin.direction, Checkin.scanned_at
+        Checkin.registration_id,
+        Checkin.session_id,
+        Checkin.direction,
+        Checkin.scanned_at,
+        Checkin.source,
     ).where(
         Checkin.event_id == event_id,
         Checkin.status == "ok",
@@ -144,13 +198,17 @@ def _attendance_rows(event_id: int, registration_id: int | None = None):
 
 def _group(rows: Iterable) -> dict[int, dict[int, Attendance]]:
     """First check-in and first check-out per registration and session."""
-    firsts: dict[tuple[int, int], dict[str, datetime]] = defaultdict(dict)
-    for registration_id, session_id, direction, scanned_at in rows:
-        firsts[(registration_id, session_id)].setdefault(direction, scanned_at)
+    firsts: dict[tuple[int, int], dict[str, tuple[datetime, str]]] = defaultdict(dict)
+    for registration_id, session_id, direction, scanned_at, source in rows:
+        firsts[(registration_id, session_id)].setdefault(direction, (scanned_at, source))
     grouped: dict[int, dict[int, Attendance]] = defaultdict(dict)
     for (registration_id, session_id), times in firsts.items():
         if "in" in times:
-            grouped[registration_id][session_id] = Attendance(times["in"], times.get("out"))
+            checked_in_at, source = times["in"]
+            checked_out_at = times["out"][0] if "out" in times else None
+            grouped[registration_id][session_id] = Attendance(
+                checked_in_at, checked_out_at, from_roster=source == "roster"
+            )
     return grouped
 
 

@@ -11,6 +11,7 @@ network because of what someone typed into a form, so every URL goes through
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import mimetypes
 import threading
@@ -23,7 +24,7 @@ from typing import Any
 from flask import current_app, render_template
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
-from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
+from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -171,6 +172,26 @@ class LaidOutDocument:
     def page_count(self) -> int:
         return len(self.document.pages)
 
+    def layout_problems(self, frame_class: str = "frame", tolerance: float = 0.5) -> list[str]:
+        """Text or images that overlap each other, or leave their page's frame.
+
+        What a reader of a printed certificate would see as broken: a paragraph
+        running under the QR code, a footer over the table, a line past the border.
+        Each text run spans its line's height (the line box), so adjacent lines
+        touch without overlapping; an element with class ``frame_class`` bounds
+        its page (the whole page where there is none).
+        """
+        problems = []
+        for number, page in enumerate(self.document.pages, 1):
+            marks, bounds = _marks_and_bounds(page, frame_class)
+            for label, rect in marks:
+                if not _inside(rect, bounds, tolerance):
+                    problems.append(f"page {number}: {label!r} leaves the frame")
+            for (one, first), (other, second) in itertools.combinations(marks, 2):
+                if _overlap(first, second) > tolerance:
+                    problems.append(f"page {number}: {one!r} overlaps {other!r}")
+        return problems
+
     def write(
         self,
         *,
@@ -189,6 +210,50 @@ class LaidOutDocument:
         if pdf_variant:
             options["pdf_variant"] = pdf_variant
         return self.document.write_pdf(**options)
+
+
+Rect = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _marks_and_bounds(page, frame_class: str) -> tuple[list[tuple[str, Rect]], Rect]:
+    """What prints ink on ``page`` (text runs, images) and the frame it must stay in."""
+    bounds: Rect = (0, 0, page.width, page.height)
+    marks: list[tuple[str, Rect]] = []
+    runs: dict[int, tuple[str, Rect]] = {}  # an inline-block's text: its own line wins
+    for box in page._page_box.descendants(placeholders=True):
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        if frame_class in classes and getattr(box, "element_tag", "").isalpha():
+            x, y = box.padding_box_x(), box.padding_box_y()
+            bounds = (x, y, x + box.padding_width(), y + box.padding_height())
+        elif isinstance(box, LineBox):
+            top, bottom = box.position_y, box.position_y + box.height
+            for leaf in box.descendants():
+                if isinstance(leaf, TextBox) and leaf.text.strip():
+                    left = leaf.position_x
+                    rect = (left, top, left + leaf.width, bottom)
+                    runs[id(leaf)] = (leaf.text.strip()[:40], rect)
+        elif isinstance(box, ReplacedBox):
+            left, top = box.content_box_x(), box.content_box_y()
+            label = element.get("alt") or "image" if element is not None else "image"
+            marks.append((label, (left, top, left + box.width, top + box.height)))
+    return marks + list(runs.values()), bounds
+
+
+def _inside(rect: Rect, bounds: Rect, tolerance: float) -> bool:
+    return (
+        rect[0] >= bounds[0] - tolerance
+        and rect[1] >= bounds[1] - tolerance
+        and rect[2] <= bounds[2] + tolerance
+        and rect[3] <= bounds[3] + tolerance
+    )
+
+
+def _overlap(first: Rect, second: Rect) -> float:
+    """The smaller of the two sides of the rectangles' intersection (0 when apart)."""
+    width = min(first[2], second[2]) - max(first[0], second[0])
+    height = min(first[3], second[3]) - max(first[1], second[1])
+    return max(min(width, height), 0)
 
 
 def _fits(box, room: Slot | None, page: int, tolerance: float) -> bool:

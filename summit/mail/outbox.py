@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import current_app, g, has_app_context
 from flask_mail import BadHeaderError, Connection, Message
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from summit.extensions import db
@@ -62,6 +62,8 @@ TICKET_MARKER = {"generate": "ticket"}
 # A ``sending`` row older than this belongs to a worker that crashed.
 SENDING_LEASE = timedelta(minutes=10)
 DUE_STATUSES = ("pending", "sending")
+# ``g`` key: the rows queued in this request.
+QUEUED_KEY = "summit_mail_queued"
 
 
 # --- queueing ----------------------------------------------------------------
@@ -221,10 +223,25 @@ def _message(
 
 
 def _queued(message: OutboxMessage) -> OutboxMessage:
-    """Note that this request queued mail, so it is delivered after the response."""
+    """Remember the row in this request (or app context), so that the rows it queued,
+    and only those, are delivered right after the response (see :mod:`summit.mail`)."""
     if has_app_context():
-        g.summit_mail_queued = True
+        g.setdefault(QUEUED_KEY, []).append(message)
     return message
+
+
+def committed_ids(messages: Iterable[OutboxMessage]) -> list[int]:
+    """The ids of those queued rows that are in the database (not rolled back).
+
+    Reads only the session's identity map: a committed row is expired, and reading
+    ``row.id`` would cost a query per row.
+    """
+    ids = []
+    for message in messages:
+        state = inspect(message)
+        if state.persistent and state.identity:
+            ids.append(state.identity[0])
+    return sorted(set(ids))
 
 
 def _existing(dedupe_key: str | None) -> OutboxMessage | None:
@@ -298,24 +315,54 @@ def deliver_due(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
         return report
     with _Courier() as courier:
         for message_id in ids:
-            row = db.session.get(OutboxMessage, message_id)
-            if row is None:
-                continue
-            try:
-                courier.send(build_message(row))
-            except Exception as error:  # any failure is recorded on the row, never raised
-                _record_failure(row, error, now, report)
-            else:
-                row.status = "sent"
-                row.sent_at = utcnow()
-                row.last_error = ""
-                report.sent += 1
-            db.session.commit()
+            _send_claimed(courier, message_id, now, report)
     return report
 
 
-def claim_due(limit: int, now: datetime, report: DeliveryReport | None = None) -> list[int]:
-    """Mark up to ``limit`` due rows ``sending`` and commit, returning their ids.
+def deliver_messages(ids: Iterable[int], now: datetime | None = None) -> DeliveryReport:
+    """Send these rows if they are still due, each claimed in a short transaction of its own.
+
+    For the rows one request queued: claiming one at a time leaves the rest free
+    for another worker (and unleased should this process stop), and no write lock
+    is held while the mail server is talked to. A row someone else already claimed
+    or sent is skipped.
+    """
+    now = now or utcnow()
+    report = DeliveryReport()
+    with _Courier() as courier:
+        for message_id in ids:
+            if claim_due(1, now, report, only=[message_id]):
+                _send_claimed(courier, message_id, now, report)
+    return report
+
+
+def _send_claimed(
+    courier: _Courier, message_id: int, now: datetime, report: DeliveryReport
+) -> None:
+    """Send one claimed row and commit its outcome."""
+    row = db.session.get(OutboxMessage, message_id)
+    if row is not None:
+        try:
+            courier.send(build_message(row))
+        except Exception as error:  # any failure is recorded on the row, never raised
+            _record_failure(row, error, now, report)
+        else:
+            row.status = "sent"
+            row.sent_at = utcnow()
+            row.last_error = ""
+            report.sent += 1
+    db.session.commit()  # also ends the read, so the next claim starts its own write
+
+
+def claim_due(
+    limit: int,
+    now: datetime,
+    report: DeliveryReport | None = None,
+    *,
+    only: list[int] | None = None,
+) -> list[int]:
+    """Mark up to ``limit`` due rows (of ``only``, when given) ``sending`` and commit,
+    returning their ids.
 
     PostgreSQL skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``);
     SQLite takes the write lock up front (``BEGIN IMMEDIATE``), so claims never
@@ -324,9 +371,12 @@ def claim_due(limit: int, now: datetime, report: DeliveryReport | None = None) -
     """
     if not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_immediate": True})
+    due = due_filter(now)
+    if only is not None:
+        due = due & OutboxMessage.id.in_(only)
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
-        .where(due_filter(now))
+        .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -538,7 +588,9 @@ __all__ = [
     "Attachment",
     "DeliveryReport",
     "claim_due",
+    "committed_ids",
     "deliver_due",
+    "deliver_messages",
     "has_due",
     "queue_email",
     "queue_person_email",

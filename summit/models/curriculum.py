@@ -25,12 +25,20 @@ class Topic(db.Model):
 
 
 class Curriculum(db.Model):
-    """An ordered, versioned list of topics with the statute that requires it."""
+    """An ordered, versioned list of subjects with where its words come from.
+
+    ``is_statutory`` marks the statute's own list (RCW 28A.310.515(2)): a
+    certificate of completion needs every subject of it. Other lists (ESD 105's
+    older 12 units) name the same subjects and may cover fewer.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     statute_reference: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    is_statutory: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     items: Mapped[list[CurriculumTopic]] = relationship(

@@ -21,6 +21,7 @@ class Event(db.Model):
         CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("default_required_minutes >= 0", name="required_not_negative"),
+        CheckConstraint("checkin_grace_minutes >= 0", name="grace_not_negative"),
         CheckConstraint("credit_mode IN ('full_session', 'actual_minutes')", name="credit_mode"),
     )
 
@@ -40,6 +41,8 @@ class Event(db.Model):
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id"))
     default_required_minutes: Mapped[int] = mapped_column(default=60)
     credit_mode: Mapped[str] = mapped_column(String(20), default="full_session")
+    # ESD policy: how early a session scan may come and still earn credit.
+    checkin_grace_minutes: Mapped[int] = mapped_column(default=30)
     certificate_signer_name: Mapped[str] = mapped_column(String(200), default="")
     certificate_signer_title: Mapped[str] = mapped_column(String(200), default="")
     signature_path: Mapped[str] = mapped_column(String(300), default="")

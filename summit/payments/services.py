@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import stripe
@@ -128,23 +129,36 @@ def invoice_mail_context(invoice: Invoice) -> dict[str, Any]:
 
 
 def invoice_context(invoice: Invoice) -> dict[str, Any]:
-    """Everything the invoice template prints, with money already formatted."""
+    """Everything the invoice template prints, with money already formatted.
+
+    Empty settings print nothing (no placeholder lines), and the district is left
+    out when it only repeats the agency, as it does for district staff.
+    """
     registration = invoice.registration
     config = current_app.config
     paid = sum(payment.amount_cents for payment in registration.payments)
+    issued_on = invoice.created_at.astimezone(registration.event.tz).date()
+    due_days = config.get("INVOICE_DUE_DAYS")
+    person = registration.person
+    district = registration.school_district.strip()
+    if district.casefold() == (person.agency or "").strip().casefold():
+        district = ""
     return {
         "invoice": invoice,
         "registration": registration,
         "event": registration.event,
         "tier": registration.tier,
-        "person": registration.person,
-        "issued_on": invoice.created_at.astimezone(registration.event.tz).date(),
+        "person": person,
+        "district": district,
+        "issued_on": issued_on,
+        "due_days": due_days,
+        "due_on": issued_on + timedelta(days=due_days) if due_days is not None else None,
         "amount": format_cents(invoice.amount_cents),
         "paid": format_cents(paid),
         "balance": format_cents(registration.amount_due_cents),
         "is_settled": registration.amount_due_cents == 0,
         "org": {
-            key.lower(): config.get(f"ORGANISATION_{key}", "")
+            key.lower(): (config.get(f"ORGANISATION_{key}") or "").strip()
             for key in ("NAME", "UNIT", "ADDRESS", "EMAIL", "PHONE")
         },
         "instructions": payment_instructions(),
@@ -152,17 +166,27 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
 
 
 def payment_instructions() -> str:
-    """``INVOICE_PAYMENT_INSTRUCTIONS``, or a default naming the organisation and its address."""
+    """``INVOICE_PAYMENT_INSTRUCTIONS``, or sentences built from the payee, the remit-to
+    address and the organisation's email, leaving out any that is not configured."""
     config = current_app.config
     configured = config.get("INVOICE_PAYMENT_INSTRUCTIONS")
     if configured:
         return str(configured)
     name = config["ORGANISATION_NAME"]
-    return (
-        f"Make checks payable to {name} and write the invoice number on the check. "
-        f"Mail checks to {name}, {config['ORGANISATION_UNIT']}, {config['ORGANISATION_ADDRESS']}. "
-        f"Send purchase orders or questions to {config['ORGANISATION_EMAIL']}."
-    )
+    payee = (config.get("INVOICE_PAYEE") or "").strip() or name
+    remit_to = (config.get("INVOICE_REMIT_TO") or "").strip()
+    address = (config.get("ORGANISATION_ADDRESS") or "").strip()
+    if not remit_to and address:
+        remit_to = ", ".join(
+            part for part in (name, config.get("ORGANISATION_UNIT"), address) if part
+        )
+    email = (config.get("ORGANISATION_EMAIL") or "").strip()
+    sentences = [f"Make checks payable to {payee} and write the invoice number on the check."]
+    if remit_to:
+        sentences.append(f"Mail checks to {remit_to}.")
+    if email:
+        sentences.append(f"Send purchase orders or questions to {email}.")
+    return " ".join(sentences)
 
 
 def _insert_invoice(
