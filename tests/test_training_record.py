@@ -19,7 +19,16 @@ from summit.models import (
 from summit.training.record import add_months, training_record
 from summit.training.resources import BadURL, check_url, seed_training_resources
 from summit.training.services import review_entry
-from tests.test_training_support import accepted, attend, check_in_training, log, on_the_job, text
+from tests.test_training_support import (
+    accepted,
+    attend,
+    check_in_training,
+    hold_event_on,
+    hold_on,
+    log,
+    on_the_job,
+    text,
+)
 
 
 @pytest.fixture
@@ -67,6 +76,12 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     seed_list = curricula[SEED_PAGE_CODE]
     old = make_event(starts_on=date(2024, 6, 18), curriculum=seed_list)
     new = make_event(starts_on=date(2025, 6, 17), curriculum=statute)
+    hold_event_on(old, old.starts_on)
+    hold_event_on(new, new.starts_on)
+    # In 2024, civil rights was taught on the first day, de-escalation on the second.
+    hold_on(session_on(old, "civil-rights"), date(2024, 6, 18), hour=8)
+    hold_on(session_on(old, "de-escalation"), date(2024, 6, 19), hour=8)
+    db.session.commit()
     # The 2025 session on trauma taught only 30 minutes of it.
     trauma = topic_id("trauma")
     short = next(s for s in new.sessions if s.topics[0].topic_id == trauma)
@@ -91,10 +106,12 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     civil = record.for_topic(topic_id("civil-rights"))
     assert civil.status == "done"
     assert [s.event_name for s in civil.summit] == [old.name, new.name]
-    assert civil.summit_minutes == 120 and civil.completed_on == old.ends_on
+    # dated by the session that completed it, not by the event's last day
+    assert civil.summit_minutes == 120 and civil.completed_on == date(2024, 6, 18)
+    assert [(s.day, s.minutes) for s in civil.summit[0].sessions] == [(date(2024, 6, 18), 60)]
 
     deesc = record.for_topic(topic_id("de-escalation"))
-    assert deesc.status == "done" and deesc.completed_on == old.ends_on  # 12-area credit counts
+    assert deesc.status == "done" and deesc.completed_on == date(2024, 6, 19)  # 12-area credit
 
     trauma_row = record.for_topic(trauma)
     assert (trauma_row.summit_minutes, trauma_row.self_minutes) == (30, 30)
@@ -110,6 +127,44 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     assert record.done_count == 4
     assert [e.event_name for e in record.events] == [old.name, new.name]
     assert record.pending_count == 1
+
+
+def session_on(event, code: str):
+    return next(s for s in event.sessions if s.topics[0].topic_id == topic_id(code))
+
+
+def test_a_subject_is_dated_by_the_session_that_completed_it(
+    make_event, make_registration, make_person, statute, desk, reviewer
+):
+    """Two 30-minute sessions on two days complete a subject on the second day; a running
+    total across summit sessions and self-training is dated where it reached the minimum."""
+    person = make_person()
+    event = make_event(starts_on=date(2025, 6, 17))
+    hold_event_on(event, event.starts_on)
+    split = session_on(event, "trauma")
+    second = session_on(event, "development")
+    db.session.get(SessionTopic, split.topics[0].id).minutes = 30
+    second.topics.append(SessionTopic(topic_id=topic_id("trauma"), minutes=30))
+    hold_on(split, date(2025, 6, 17), hour=8)
+    hold_on(second, date(2025, 6, 18), hour=8)
+    short = session_on(event, "ferpa")
+    db.session.get(SessionTopic, short.topics[0].id).minutes = 20
+    hold_on(short, date(2025, 6, 17), hour=10)
+    db.session.commit()
+    attend(make_registration(event=event, person=person), None, desk)
+    accepted(person, topic_id("ferpa"), reviewer, minutes=40, completed_on=date(2025, 7, 4))
+
+    record = training_record(person, today=date(2025, 8, 1))
+    trauma = record.for_topic(topic_id("trauma"))
+    assert [(s.day, s.minutes) for s in trauma.summit[0].sessions] == [
+        (date(2025, 6, 17), 30),
+        (date(2025, 6, 18), 30),
+    ]
+    assert trauma.completed_on == date(2025, 6, 18)  # the day of the second 30 minutes
+    assert record.for_topic(topic_id("development")).completed_on == date(2025, 6, 18)
+    civil_rights = record.for_topic(topic_id("civil-rights"))
+    assert civil_rights.completed_on == date(2025, 6, 17) != event.ends_on
+    assert record.for_topic(topic_id("ferpa")).completed_on == date(2025, 7, 4)
 
 
 def test_a_topic_short_of_the_event_requirement_and_the_minimum_stays_missing(

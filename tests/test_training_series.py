@@ -37,8 +37,10 @@ from tests.test_training_support import (
     PDF_BYTES,
     PNG_BYTES,
     accepted,
+    attend,
     check_in_training,
     enter_portal,
+    hold_event_on,
     on_the_job,
     text,
     words,
@@ -511,3 +513,22 @@ def test_every_word_on_the_staff_and_portal_pages_says_training_series_documenta
     for page in (staff_page, portal_page):
         assert "Training series documentation" in page
         assert "roof of completion" not in page and "aiver" not in page and "aived" not in page
+
+
+def test_subjects_done_at_the_summit_carry_the_day_of_their_session(
+    app, make_event, make_registration, make_person, statute, admin, make_staff
+):
+    person = make_person(role_type="sro", assignment_started_on=date(2025, 1, 6))
+    event = make_event(starts_on=date(2025, 6, 17))
+    hold_event_on(event, event.starts_on)
+    attend(make_registration(event=event, person=person), None, make_staff("checkin"))
+    job_days(person, admin)
+    record = training_record(person)
+    days = {topic.completed_on for topic in record.topics}
+    assert days == {date(2025, 6, 17), date(2025, 6, 18)}  # each session's own day
+    first = record.topics[0]
+    documentation = issue_documentation(person, staff=admin)
+    assert documentation.details["topics"][0]["completed_on"] == "2025-06-17"
+    assert first.completed_on == date(2025, 6, 17) != event.ends_on
+    content = stored_pdf(app, documentation)
+    assert "met Jun 18, 2025" in content  # the classroom component: the last session's day

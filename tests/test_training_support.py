@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from summit.checkin.services import check_in
+from summit.clock import local_zone
 from summit.extensions import db
 from summit.models import Person, SelfTrainingEntry, StaffUser, utcnow
 from summit.portal.tokens import portal_token
@@ -84,6 +85,22 @@ def check_in_training(
     """An accepted check-in training with an experienced staff member."""
     return accepted(person, None, staff, 30, kind="check_in_training", completed_on=day,
                     title="Check-in", url="", experienced_staff=trainer)  # fmt: skip
+
+
+def hold_on(session, day: date, hour: int = 9, minutes: int = 60) -> None:
+    """Move an agenda session to ``day`` at ``hour`` (event-local time)."""
+    start = datetime.combine(day, time(hour), tzinfo=local_zone())
+    session.starts_at = start
+    session.ends_at = start + timedelta(minutes=minutes)
+
+
+def hold_event_on(event, first_day: date) -> None:
+    """Hold the event's sessions on its own two days (not yesterday): the first half of
+    the agenda on ``first_day``, the rest on the next day."""
+    half = (len(event.sessions) + 1) // 2
+    for index, session in enumerate(event.sessions):
+        hold_on(session, first_day + timedelta(days=index // half), hour=8 + index % half)
+    db.session.commit()
 
 
 def enter_portal(client, person: Person):

@@ -36,7 +36,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from summit.checkin.credit import credit_minutes
+from summit.checkin.credit import SessionCredit, credit_minutes
 from summit.clock import local_date, today_local
 from summit.extensions import db
 from summit.models import (
@@ -87,16 +87,6 @@ BASIS_TEXTS = {
 
 
 @dataclass(frozen=True)
-class SummitSession:
-    """One session that taught a subject, on the event-local day it was held."""
-
-    session_id: int | None
-    title: str
-    day: date
-    minutes: int
-
-
-@dataclass(frozen=True)
 class SummitSource:
     """Minutes one event credited on a subject (its own requirement and whether it was met).
 
@@ -112,7 +102,7 @@ class SummitSource:
     required: int
     complete: bool
     completed_on: date | None
-    sessions: tuple[SummitSession, ...]
+    sessions: tuple[SessionCredit, ...]
 
 
 @dataclass(frozen=True)
@@ -450,8 +440,8 @@ def _summit_credit(person: Person) -> tuple[dict[int, list[SummitSource]], tuple
                     minutes=topic.minutes,
                     required=topic.required,
                     complete=topic.complete,
-                    completed_on=event.ends_on if topic.complete else None,
-                    sessions=(SummitSession(None, event.name, event.ends_on, topic.minutes),),
+                    completed_on=topic.completed_on,
+                    sessions=topic.sessions,
                 )
             )
     return by_topic, tuple(events)
