@@ -532,3 +532,16 @@ def test_subjects_done_at_the_summit_carry_the_day_of_their_session(
     assert first.completed_on == date(2025, 6, 17) != event.ends_on
     content = stored_pdf(app, documentation)
     assert "met Jun 18, 2025" in content  # the classroom component: the last session's day
+
+
+def test_the_portal_says_when_documentation_may_be_requested(client, make_person, statute, admin):
+    person = make_person(role_type="sro")
+    enter_portal(client, person)
+    assert "You may request training series documentation" not in words(client.get("/my/training/"))
+    classroom(person, statute, admin)
+    job_days(person, admin)
+    page = words(client.get("/my/training/"))
+    assert "Every component of the training series (RCW 28A.400.345(2)) is met." in page
+    assert "You may request training series documentation from ESD 105" in page
+    issue_documentation(person, staff=admin)
+    assert "You may request" not in words(client.get("/my/training/"))
