@@ -213,14 +213,52 @@ def test_a_future_date_is_refused(app, client, person, trauma):
     assert post_entry(client, form(trauma, completed_on=today)).status_code == 303
 
 
-def test_on_the_job_days_need_no_topic_or_link(client, person, trauma):
+def test_on_the_job_days_need_no_topic_or_link_but_the_experienced_staff_and_school(
+    client, person, trauma
+):
+    """RCW 28A.400.345(2)(c): "with experienced safety and security staff, at the school
+    of the experienced staff"; the entry says who and where, or it is refused."""
     enter_portal(client, person)
     data = form(
         trauma, kind="on_the_job", url="", title="Day with the campus safety team", minutes="420"
     )
+    refused = post_entry(client, data)
+    assert refused.status_code == 400
+    assert "name of the experienced safety and security staff member" in text(refused)
+    refused = post_entry(client, {**data, "experienced_staff": "Officer Lena Ortiz"})
+    assert refused.status_code == 400 and "Enter the school" in text(refused)
+    assert entries() == []
+    data.update(experienced_staff=" Officer Lena Ortiz ", school="Eisenhower High School")
     assert post_entry(client, data).status_code == 303
     (entry,) = entries()
     assert (entry.kind, entry.topic_id, entry.url) == ("on_the_job", None, "")
+    assert (entry.experienced_staff, entry.school) == (
+        "Officer Lena Ortiz",
+        "Eisenhower High School",
+    )
+    page = text(client.get("/my/training/"))
+    assert "with Officer Lena Ortiz at Eisenhower High School" in page
+
+
+def test_a_check_in_training_names_the_experienced_staff_and_needs_no_school(
+    client, person, trauma
+):
+    enter_portal(client, person)
+    data = form(trauma, kind="check_in_training", url="", title="Check-in", minutes="30",
+                school="Ignored High")  # fmt: skip
+    refused = post_entry(client, data)
+    assert refused.status_code == 400 and "experienced safety and security staff" in text(refused)
+    assert post_entry(client, {**data, "experienced_staff": "Sgt. Maria Chen"}).status_code == 303
+    (entry,) = entries()
+    assert (entry.experienced_staff, entry.school) == ("Sgt. Maria Chen", "")
+
+
+def test_a_classroom_subject_keeps_no_trainer_or_school(client, person, trauma):
+    enter_portal(client, person)
+    data = form(trauma, experienced_staff="Someone", school="Somewhere")
+    assert post_entry(client, data).status_code == 303
+    (entry,) = entries()
+    assert (entry.experienced_staff, entry.school) == ("", "")
 
 
 def test_an_unreviewed_entry_can_be_edited_and_its_evidence_replaced(app, client, person, trauma):

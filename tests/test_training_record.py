@@ -10,18 +10,25 @@ from sqlalchemy import select
 from summit.curricula import SEED_PAGE_CODE, STATUTE_CODE
 from summit.extensions import db
 from summit.models import (
-    AuditLog,
     Curriculum,
     SessionTopic,
     Topic,
     TrainingResource,
-    TrainingWaiver,
     utcnow,
 )
 from summit.training.record import add_months, training_record
 from summit.training.resources import BadURL, check_url, seed_training_resources
-from summit.training.services import grant_waiver, review_entry, revoke_waiver
-from tests.test_training_support import accepted, attend, log, text
+from summit.training.services import review_entry
+from tests.test_training_support import (
+    accepted,
+    attend,
+    check_in_training,
+    hold_event_on,
+    hold_on,
+    log,
+    on_the_job,
+    text,
+)
 
 
 @pytest.fixture
@@ -47,7 +54,7 @@ def test_nothing_done_means_every_topic_of_the_statute_list_missing(make_person,
     record = training_record(make_person())
     assert [t.topic_id for t in record.topics] == [item.topic_id for item in statute.items]
     assert all(t.status == "missing" and t.minutes == 0 for t in record.topics)
-    assert record.done_count == 0 and not record.is_complete
+    assert record.done_count == 0 and not record.classroom_done and record.basis is None
     assert record.curriculum_name == statute.name
 
 
@@ -69,6 +76,12 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     seed_list = curricula[SEED_PAGE_CODE]
     old = make_event(starts_on=date(2024, 6, 18), curriculum=seed_list)
     new = make_event(starts_on=date(2025, 6, 17), curriculum=statute)
+    hold_event_on(old, old.starts_on)
+    hold_event_on(new, new.starts_on)
+    # In 2024, civil rights was taught on the first day, de-escalation on the second.
+    hold_on(session_on(old, "civil-rights"), date(2024, 6, 18), hour=8)
+    hold_on(session_on(old, "de-escalation"), date(2024, 6, 19), hour=8)
+    db.session.commit()
     # The 2025 session on trauma taught only 30 minutes of it.
     trauma = topic_id("trauma")
     short = next(s for s in new.sessions if s.topics[0].topic_id == trauma)
@@ -93,10 +106,12 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     civil = record.for_topic(topic_id("civil-rights"))
     assert civil.status == "done"
     assert [s.event_name for s in civil.summit] == [old.name, new.name]
-    assert civil.summit_minutes == 120 and civil.completed_on == old.ends_on
+    # dated by the session that completed it, not by the event's last day
+    assert civil.summit_minutes == 120 and civil.completed_on == date(2024, 6, 18)
+    assert [(s.day, s.minutes) for s in civil.summit[0].sessions] == [(date(2024, 6, 18), 60)]
 
     deesc = record.for_topic(topic_id("de-escalation"))
-    assert deesc.status == "done" and deesc.completed_on == old.ends_on  # 12-area credit counts
+    assert deesc.status == "done" and deesc.completed_on == date(2024, 6, 19)  # 12-area credit
 
     trauma_row = record.for_topic(trauma)
     assert (trauma_row.summit_minutes, trauma_row.self_minutes) == (30, 30)
@@ -112,6 +127,44 @@ def test_two_events_in_different_years_and_self_training_combine_per_topic(
     assert record.done_count == 4
     assert [e.event_name for e in record.events] == [old.name, new.name]
     assert record.pending_count == 1
+
+
+def session_on(event, code: str):
+    return next(s for s in event.sessions if s.topics[0].topic_id == topic_id(code))
+
+
+def test_a_subject_is_dated_by_the_session_that_completed_it(
+    make_event, make_registration, make_person, statute, desk, reviewer
+):
+    """Two 30-minute sessions on two days complete a subject on the second day; a running
+    total across summit sessions and self-training is dated where it reached the minimum."""
+    person = make_person()
+    event = make_event(starts_on=date(2025, 6, 17))
+    hold_event_on(event, event.starts_on)
+    split = session_on(event, "trauma")
+    second = session_on(event, "development")
+    db.session.get(SessionTopic, split.topics[0].id).minutes = 30
+    second.topics.append(SessionTopic(topic_id=topic_id("trauma"), minutes=30))
+    hold_on(split, date(2025, 6, 17), hour=8)
+    hold_on(second, date(2025, 6, 18), hour=8)
+    short = session_on(event, "ferpa")
+    db.session.get(SessionTopic, short.topics[0].id).minutes = 20
+    hold_on(short, date(2025, 6, 17), hour=10)
+    db.session.commit()
+    attend(make_registration(event=event, person=person), None, desk)
+    accepted(person, topic_id("ferpa"), reviewer, minutes=40, completed_on=date(2025, 7, 4))
+
+    record = training_record(person, today=date(2025, 8, 1))
+    trauma = record.for_topic(topic_id("trauma"))
+    assert [(s.day, s.minutes) for s in trauma.summit[0].sessions] == [
+        (date(2025, 6, 17), 30),
+        (date(2025, 6, 18), 30),
+    ]
+    assert trauma.completed_on == date(2025, 6, 18)  # the day of the second 30 minutes
+    assert record.for_topic(topic_id("development")).completed_on == date(2025, 6, 18)
+    civil_rights = record.for_topic(topic_id("civil-rights"))
+    assert civil_rights.completed_on == date(2025, 6, 17) != event.ends_on
+    assert record.for_topic(topic_id("ferpa")).completed_on == date(2025, 7, 4)
 
 
 def test_a_topic_short_of_the_event_requirement_and_the_minimum_stays_missing(
@@ -139,37 +192,6 @@ def test_required_minutes_come_from_config(make_app, make_person, curricula, rev
         assert training_record(person).for_topic(trauma).status == "done"
 
 
-def test_waivers_mark_topics_waived_with_the_reason(make_person, statute, reviewer):
-    person = make_person()
-    ferpa = topic_id("ferpa")
-    accepted(person, topic_id("trauma"), reviewer)
-    grant_waiver(person, topic_id=ferpa, reason="FERPA course at the academy, 2022", staff=reviewer)
-    record = training_record(person)
-    assert record.for_topic(ferpa).status == "waived"
-    assert record.for_topic(ferpa).waiver.reason == "FERPA course at the academy, 2022"
-    assert record.for_topic(topic_id("ferpa")).is_done and not record.is_complete
-
-    everything = grant_waiver(
-        person, topic_id=None, reason="20 years as a school SRO", staff=reviewer
-    )
-    record = training_record(person)
-    assert record.is_complete
-    assert record.for_topic(topic_id("trauma")).status == "done"  # done beats waived
-    assert record.for_topic(topic_id("development")).status == "waived"
-    revoke_waiver(everything, staff=reviewer)
-    assert not training_record(person).is_complete
-    assert db.session.scalar(select(TrainingWaiver).where(TrainingWaiver.id == everything.id))
-    actions = set(db.session.scalars(select(AuditLog.action)))
-    assert {"training_waiver.grant", "training_waiver.revoke"} <= actions
-
-
-def test_a_waiver_needs_a_reason(make_person, statute, reviewer):
-    from summit.training.errors import TrainingError
-
-    with pytest.raises(TrainingError, match="reason"):
-        grant_waiver(make_person(), topic_id=None, reason="  ", staff=reviewer)
-
-
 # --- deadlines (RCW 28A.400.345) -----------------------------------------------------------
 
 
@@ -182,17 +204,17 @@ def test_add_months_keeps_the_day_or_takes_the_last_day_of_a_short_month():
 
 def test_no_start_date_means_no_due_dates(make_person, statute):
     record = training_record(make_person())
-    assert all(d.due_on is None and not d.overdue for d in record.deadlines)
+    assert all(c.due_on is None and not c.overdue for c in record.components)
 
 
 def test_classroom_deadline_is_six_months_and_overdue_when_topics_missing(make_person, statute):
     person = make_person(assignment_started_on=date(2025, 1, 10), role_type="sro")
     record = training_record(person, today=date(2025, 7, 10))
-    deadlines = {d.key: d for d in record.deadlines}
-    assert set(deadlines) == {"classroom", "on_the_job"}  # an SRO has no check-in trainings
+    deadlines = {c.key: c for c in record.components}
+    assert set(deadlines) == {"classroom", "on_the_job"}  # an SRO has two components
     assert deadlines["classroom"].due_on == date(2025, 7, 10)
     assert not deadlines["classroom"].overdue
-    later = {d.key: d for d in training_record(person, today=date(2025, 7, 11)).deadlines}
+    later = {c.key: c for c in training_record(person, today=date(2025, 7, 11)).components}
     assert later["classroom"].overdue and not later["on_the_job"].overdue
     assert later["on_the_job"].due_on == date(2026, 1, 10)
 
@@ -202,50 +224,17 @@ def test_first_year_on_the_job_days_and_check_in_trainings_for_non_sros(
 ):
     person = make_person(assignment_started_on=date(2024, 2, 1), role_type="security")
     for day in (date(2024, 3, 4), date(2024, 3, 4), date(2024, 5, 6)):
-        accepted(
-            person,
-            None,
-            reviewer,
-            minutes=480,
-            kind="on_the_job",
-            completed_on=day,
-            title="Shadowing the campus team",
-            url="",
-        )
+        on_the_job(person, reviewer, day)
     for n in range(5):
-        accepted(
-            person,
-            None,
-            reviewer,
-            minutes=30,
-            kind="check_in_training",
-            completed_on=date(2024, 4, 1 + n),
-            title=f"Check-in {n}",
-            url="",
-        )
-    deadlines = {d.key: d for d in training_record(person, today=date(2025, 3, 1)).deadlines}
-    assert deadlines["on_the_job"].done == 2 and deadlines["on_the_job"].met  # distinct days
-    assert deadlines["on_the_job"].met_on == date(2024, 5, 6)
-    assert deadlines["check_in_training"].done == 5 and deadlines["check_in_training"].overdue
-    accepted(
-        person,
-        None,
-        reviewer,
-        minutes=30,
-        kind="check_in_training",
-        completed_on=date(2025, 2, 20),
-        title="Check-in 6",
-        url="",
-    )
-    late = {d.key: d for d in training_record(person, today=date(2025, 3, 1)).deadlines}
+        check_in_training(person, reviewer, date(2024, 4, 1 + n))
+    components = {c.key: c for c in training_record(person, today=date(2025, 3, 1)).components}
+    assert components["on_the_job"].done == 2 and components["on_the_job"].met  # distinct days
+    assert components["on_the_job"].met_on == date(2024, 5, 6)
+    assert [o.school for o in components["on_the_job"].occasions] == ["Eisenhower High School"] * 2
+    assert components["check_in_training"].done == 5 and components["check_in_training"].overdue
+    check_in_training(person, reviewer, date(2025, 2, 20))
+    late = {c.key: c for c in training_record(person, today=date(2025, 3, 1)).components}
     assert late["check_in_training"].met and late["check_in_training"].late
-
-
-def test_a_general_waiver_waives_the_classroom_deadline(make_person, statute, reviewer):
-    person = make_person(assignment_started_on=date(2020, 1, 1))
-    grant_waiver(person, topic_id=None, reason="Prior SRO certification", staff=reviewer)
-    classroom = training_record(person).deadlines[0]
-    assert classroom.waived and classroom.met and not classroom.overdue
 
 
 # --- resources ------------------------------------------------------------------------------

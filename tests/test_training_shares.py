@@ -11,10 +11,11 @@ from sqlalchemy import select
 from summit.curricula import STATUTE_CODE, ensure_curricula
 from summit.extensions import db
 from summit.models import Person, RecordShare, Topic, utcnow
-from summit.training.proof import issue_proof
-from summit.training.services import grant_waiver
+from summit.training.evidence import Evidence
+from summit.training.proof import issue_documentation
+from summit.training.services import record_prior_experience
 from summit.training.shares import create_share, open_share, token_hash
-from tests.test_training_support import accepted, enter_portal, log, text
+from tests.test_training_support import PDF_BYTES, accepted, enter_portal, log, text, words
 
 
 @pytest.fixture
@@ -77,14 +78,20 @@ def test_the_person_creates_a_link_and_the_district_sees_the_record_without_cont
     assert share.view_count == 1 and share.last_viewed_at is not None
 
 
-def test_the_share_page_shows_a_valid_proof(app, person, make_staff, statute):
+def test_the_share_page_shows_valid_training_series_documentation_and_its_basis(
+    app, person, make_staff, statute
+):
     admin = make_staff("admin")
-    grant_waiver(person, topic_id=None, reason="Prior certification", staff=admin)
-    proof = issue_proof(person, staff=admin)
+    record_prior_experience(person, reviewed="Academy transcript", reason="12 years as an SRO",
+                            files=[Evidence(PDF_BYTES, "pdf", "application/pdf", "t.pdf")],
+                            staff=admin)  # fmt: skip
+    documentation = issue_documentation(person, staff=admin)
     _, token = create_share(person)
-    page = text(app.test_client().get(f"/records/{token}"))
-    assert proof.serial in page and "valid" in page
-    assert f"All {len(statute.items)} topics are done" in page
+    page = words(app.test_client().get(f"/records/{token}"))
+    assert f"Training series documentation {documentation.serial}" in page
+    assert "significant prior training and experience, RCW 28A.400.345(3): valid" in page
+    assert f"0 of {len(statute.items)} classroom subjects done" in page
+    assert "Academy transcript" not in page  # what staff reviewed stays with staff
 
 
 def test_an_expired_link_says_so(app, person):

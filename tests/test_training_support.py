@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+import html
+import re
+from datetime import date, datetime, time, timedelta
 
 from summit.checkin.services import check_in
+from summit.clock import local_zone
 from summit.extensions import db
 from summit.models import Person, SelfTrainingEntry, StaffUser, utcnow
 from summit.portal.tokens import portal_token
@@ -39,6 +42,8 @@ def log(
     completed_on: date | None = None,
     title: str = "OSPI module",
     url: str = "https://ospi.k12.wa.us/module",
+    experienced_staff: str = "",
+    school: str = "",
 ) -> SelfTrainingEntry:
     data = EntryData(
         kind=kind,
@@ -47,6 +52,8 @@ def log(
         title=title,
         url=url,
         minutes=minutes,
+        experienced_staff=experienced_staff,
+        school=school,
     )
     return add_entry(person, data)
 
@@ -58,6 +65,44 @@ def accepted(
     return review_entry(entry, staff=staff, accept=True)
 
 
+def on_the_job(
+    person: Person,
+    staff: StaffUser,
+    day: date,
+    *,
+    trainer: str = "Officer Lena Ortiz",
+    school: str = "Eisenhower High School",
+) -> SelfTrainingEntry:
+    """An accepted day of on-the-job training with an experienced staff member, at their school."""
+    return accepted(person, None, staff, 480, kind="on_the_job", completed_on=day,
+                    title="Day on campus", url="", experienced_staff=trainer,
+                    school=school)  # fmt: skip
+
+
+def check_in_training(
+    person: Person, staff: StaffUser, day: date, *, trainer: str = "Sgt. Maria Chen"
+) -> SelfTrainingEntry:
+    """An accepted check-in training with an experienced staff member."""
+    return accepted(person, None, staff, 30, kind="check_in_training", completed_on=day,
+                    title="Check-in", url="", experienced_staff=trainer)  # fmt: skip
+
+
+def hold_on(session, day: date, hour: int = 9, minutes: int = 60) -> None:
+    """Move an agenda session to ``day`` at ``hour`` (event-local time)."""
+    start = datetime.combine(day, time(hour), tzinfo=local_zone())
+    session.starts_at = start
+    session.ends_at = start + timedelta(minutes=minutes)
+
+
+def hold_event_on(event, first_day: date) -> None:
+    """Hold the event's sessions on its own two days (not yesterday): the first half of
+    the agenda on ``first_day``, the rest on the next day."""
+    half = (len(event.sessions) + 1) // 2
+    for index, session in enumerate(event.sessions):
+        hold_on(session, first_day + timedelta(days=index // half), hour=8 + index % half)
+    db.session.commit()
+
+
 def enter_portal(client, person: Person):
     response = client.get(f"/my/enter/{portal_token(person)}")
     assert response.status_code == 302
@@ -66,6 +111,11 @@ def enter_portal(client, person: Person):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def words(response) -> str:
+    """The page's text as a reader sees it: tags dropped, white space squashed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text(response))).split())
 
 
 def now():

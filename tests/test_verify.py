@@ -12,7 +12,7 @@ from summit.certificates.services import (
 )
 from summit.clock import local_date
 from summit.extensions import db
-from summit.models import ProofOfCompletion
+from summit.models import TrainingSeriesDocumentation
 from tests.test_certificates import attend
 
 
@@ -260,9 +260,9 @@ def test_a_serial_whose_every_version_is_revoked_says_revoked(client, issued, ma
     assert 'data-status="revoked"' in response.get_data(as_text=True)
 
 
-def test_a_proof_of_completion_serial_with_the_name(client, make_person, curricula):
+def test_a_training_series_documentation_serial_with_the_name(client, make_person, curricula):
     person = make_person(first_name="José", last_name="de la Cruz", agency="Wapato SD")
-    proof = ProofOfCompletion(
+    proof = TrainingSeriesDocumentation(
         person=person,
         curriculum_id=next(iter(curricula.values())).id,
         serial="S5-POC-2027-000007",
@@ -277,7 +277,7 @@ def test_a_proof_of_completion_serial_with_the_name(client, make_person, curricu
     assert found.status_code == 200
     page = found.get_data(as_text=True)
     assert 'data-status="valid"' in page
-    assert "Valid proof of completion" in page
+    assert "Valid training series documentation" in page
     assert "Wapato SD" in page
     assert by_serial(client, "S5-POC-2027-000007", "José Cruz").status_code == 404
 

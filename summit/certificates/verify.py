@@ -41,8 +41,8 @@ from summit.certificates.services import (
 )
 from summit.clock import local_date
 from summit.extensions import db, limiter
-from summit.models import Certificate, ProofOfCompletion
-from summit.training.proof import verify_proof
+from summit.models import Certificate, TrainingSeriesDocumentation
+from summit.training.proof import verify_documentation
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -107,9 +107,14 @@ def answer_for_serial(serial: str, name: str) -> dict[str, Any]:
             return public_view(None)
         current = next((c for c in versions if c.is_valid), versions[0])
         return public_view(current)
-    proof = db.session.scalar(select(ProofOfCompletion).where(ProofOfCompletion.serial == serial))
-    if proof is not None and same_name((proof.details or {}).get("name", ""), name):
-        return verify_proof(proof.verification_code) or public_view(None)
+    documents = db.session.scalars(
+        select(TrainingSeriesDocumentation)
+        .where(TrainingSeriesDocumentation.serial == serial)
+        .order_by(TrainingSeriesDocumentation.version.desc())
+    ).all()
+    if documents and any(same_name((d.details or {}).get("name", ""), name) for d in documents):
+        current = next((d for d in documents if d.is_valid), documents[0])
+        return verify_documentation(current.verification_code) or public_view(None)
     return public_view(None)
 
 
@@ -224,11 +229,11 @@ def _form_page(typed: str = "", **context: Any) -> str:
 
 def answer_for(code: str) -> dict[str, Any]:
     """One verification page for every document the ESD signs: a certificate, or the
-    proof of completion from the training record, found by its code."""
+    training series documentation from the training record, found by its code."""
     found = find_by_code(code)
     if found is not None:
         return public_view(found)
-    return verify_proof(code) or public_view(None)
+    return verify_documentation(code) or public_view(None)
 
 
 @bp.get("/<string:code>.json")

@@ -29,11 +29,12 @@ from summit.models.registration import (
 from summit.models.training import (
     ENTRY_KINDS,
     ENTRY_STATUSES,
-    ProofOfCompletion,
+    PriorExperience,
+    PriorExperienceFile,
     RecordShare,
     SelfTrainingEntry,
     TrainingResource,
-    TrainingWaiver,
+    TrainingSeriesDocumentation,
 )
 
 __all__ = [
@@ -60,7 +61,8 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "Person",
-    "ProofOfCompletion",
+    "PriorExperience",
+    "PriorExperienceFile",
     "RecordShare",
     "Registration",
     "SelfTrainingEntry",
@@ -70,7 +72,7 @@ __all__ = [
     "Topic",
     "TopicRequirement",
     "TrainingResource",
-    "TrainingWaiver",
+    "TrainingSeriesDocumentation",
     "db",
     "utcnow",
 ]

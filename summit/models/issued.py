@@ -1,4 +1,4 @@
-"""What every signed, verifiable document shares: certificates and proofs of completion."""
+"""What every signed, verifiable document shares: certificates and training series documentation."""
 
 from __future__ import annotations
 

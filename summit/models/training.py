@@ -1,11 +1,12 @@
 """Self-training and the training record: resources, a person's own log, review,
-waivers, share links for districts and the ESD's proof of completion."""
+significant prior training and experience, share links for districts and the ESD's
+training series documentation (RCW 28A.400.345)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
@@ -45,7 +46,12 @@ class SelfTrainingEntry(db.Model):
     """Training a person did outside the summit, in their own words, until staff review it.
 
     ``kind`` is a classroom ``topic`` (needs ``topic_id``), a day of
-    ``on_the_job`` training, or a ``check_in_training`` (RCW 28A.400.345).
+    ``on_the_job`` training, or a ``check_in_training`` (RCW 28A.400.345(2)).
+    The statute has on-the-job training "with experienced safety and security
+    staff, at the school of the experienced staff" and check-in trainings "with
+    experienced staff", so those kinds name the experienced staff member (and, on
+    the job, the school): ``services.check_entry`` requires them for new entries.
+    Older rows without them stay readable but do not count toward the series.
     """
 
     __tablename__ = "self_training_entry"
@@ -69,6 +75,8 @@ class SelfTrainingEntry(db.Model):
     evidence_path: Mapped[str] = mapped_column(String(300), default="")
     evidence_filename: Mapped[str] = mapped_column(String(200), default="")
     evidence_content_type: Mapped[str] = mapped_column(String(100), default="")
+    experienced_staff: Mapped[str] = mapped_column(String(200), default="")
+    school: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
@@ -81,22 +89,49 @@ class SelfTrainingEntry(db.Model):
     reviewed_by: Mapped[StaffUser | None] = relationship()
 
 
-class TrainingWaiver(db.Model):
-    """Staff record that significant prior training stands in for some or all topics."""
+class PriorExperience(db.Model):
+    """ESD staff's finding of "significant prior training and experience".
 
-    __tablename__ = "training_waiver"
+    RCW 28A.400.345(3) lets such staff request training series documentation: it
+    is a basis for the documentation as a whole, not a waiver of some subjects
+    (the statute has no waiver). Staff record what they reviewed (with the files)
+    and why; a withdrawn record is kept, with when it was withdrawn.
+    """
+
+    __tablename__ = "prior_experience"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    reviewed: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
-    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
-    topic: Mapped[Topic | None] = relationship()
-    granted_by: Mapped[StaffUser | None] = relationship()
+    recorded_by: Mapped[StaffUser | None] = relationship()
+    files: Mapped[list[PriorExperienceFile]] = relationship(
+        back_populates="prior_experience", order_by="PriorExperienceFile.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class PriorExperienceFile(db.Model):
+    """One file ESD staff reviewed for a :class:`PriorExperience` (PDF, PNG or JPEG)."""
+
+    __tablename__ = "prior_experience_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prior_experience_id: Mapped[int] = mapped_column(ForeignKey("prior_experience.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    prior_experience: Mapped[PriorExperience] = relationship(back_populates="files")
 
 
 class RecordShare(db.Model):
@@ -117,11 +152,21 @@ class RecordShare(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class ProofOfCompletion(IssuedDocument, db.Model):
-    """The ESD's training series documentation: every topic done, summit or self-trained."""
+class TrainingSeriesDocumentation(IssuedDocument, db.Model):
+    """The ESD's training series documentation (RCW 28A.400.345(3), RCW 28A.310.515).
+
+    Issued on one basis, frozen in ``details``: the training series of
+    RCW 28A.400.345(2) completed, or significant prior training and experience.
+    A re-issue adds a row with the same ``serial`` and the next ``version`` and
+    revokes the previous one as superseded. At most one valid row per person and
+    curriculum (database rule). The table keeps its first name,
+    ``proof_of_completion``; rows issued before the series was recorded (their
+    ``details`` have no ``basis``) stay as they were printed.
+    """
 
     __tablename__ = "proof_of_completion"
     __table_args__ = (
+        UniqueConstraint("serial", "version"),
         Index(
             "uq_proof_of_completion_valid",
             "person_id",
@@ -135,7 +180,8 @@ class ProofOfCompletion(IssuedDocument, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id"))
-    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    serial: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(default=1)
 
     person: Mapped[Person] = relationship()
     curriculum: Mapped[Curriculum] = relationship()

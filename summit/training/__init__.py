@@ -1,8 +1,9 @@
 """Self-training and the training record (issue 6).
 
 ``record.training_record(person)`` is the one function every page, PDF, share
-link and proof-of-completion check reads; services here change entries, reviews,
-waivers, shares and proofs, each auditing and committing once.
+link and the training series documentation read; services here change entries,
+reviews, significant prior training and experience, shares and documentation,
+each auditing and committing once.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ class NotEditable(TrainingError):
 
 
 class NotEligible(TrainingError):
-    """A proof of completion was asked for a record with topics still missing."""
+    """Training series documentation was asked for without a basis: the series is not
+    complete and no significant prior training and experience is recorded."""
 
 
 class CurriculumMissing(TrainingError):

@@ -1,9 +1,10 @@
-"""Forms of self-training, review, waivers, shares and the resources editor (all CSRF)."""
+"""Forms of self-training, review, prior training and experience, shares and the
+resources editor (all CSRF)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -57,7 +58,7 @@ def chosen_topic(message: str):
     """Refuse a topic that is neither "none" nor a possible topic id (``abc``, ``-1``, 2**63).
 
     Without this a junk value either reached the database as a number too big for
-    it or, read as "no topic", silently became a general waiver or resource.
+    it or, read as "no topic", silently became a general resource.
     """
 
     def check(form, field) -> None:
@@ -166,6 +167,16 @@ class EntryForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1},
     )
+    experienced_staff = StringField(
+        "Experienced staff member who trained you",
+        filters=[strip],
+        validators=[Optional(), Length(max=200), plain_text],
+    )
+    school = StringField(
+        "School of the experienced staff member",
+        filters=[strip],
+        validators=[Optional(), Length(max=200), plain_text],
+    )
     note = TextAreaField(
         "Note", filters=[strip], validators=[Optional(), Length(max=2000), plain_text]
     )
@@ -195,24 +206,25 @@ class AssignmentForm(FlaskForm):
     )
 
 
-class WaiverForm(FlaskForm):
-    topic_id = SelectField(
-        "Topic waived",
-        coerce=_topic_id,
-        validate_choice=False,
-        validators=[chosen_topic("Choose a topic from the list.")],
+class PriorExperienceForm(FlaskForm):
+    reviewed = TextAreaField(
+        "What you reviewed",
+        filters=[strip],
+        validators=[DataRequired("Say what you reviewed."), Length(max=2000), plain_text],
+    )
+    files = MultipleFileField(
+        "Files you reviewed (PDF, PNG or JPEG)",
+        validators=[FileRequired("Attach what you reviewed: at least one PDF, PNG or JPEG file.")],
     )
     reason = TextAreaField(
-        "Reason: the significant prior training",
+        "Why the prior training and experience is significant",
         filters=[strip],
-        validators=[DataRequired("Give the reason for the waiver."), Length(max=2000), plain_text],
+        validators=[
+            DataRequired("Say why the prior training and experience is significant."),
+            Length(max=2000),
+            plain_text,
+        ],
     )
-
-    def with_topics(self, topics) -> WaiverForm:
-        self.topic_id.choices = [SelectChoice("", "Every topic")] + [
-            SelectChoice(t.topic_id, t.title) for t in topics
-        ]
-        return self
 
 
 class ShareForm(FlaskForm):

@@ -1,24 +1,30 @@
-"""The training record: every topic of the current curriculum, where and when it was done.
+"""The training record: every subject of the current curriculum and each component of
+the training series of RCW 28A.400.345(2), where and when it was done.
 
-:func:`training_record` is the one place that decides whether a topic is done;
-the portal, the staff pages, the PDF, the district's share page and the
-proof-of-completion check all read its answer.
+:func:`training_record` is the one place that decides whether a subject is done
+and whether a component of the series is met; the portal, the staff pages, the
+PDF, the district's share page and the training series documentation all read its
+answer.
 
 The rule (see ``docs/training.md``):
 
 * summit minutes come from :func:`summit.checkin.credit.credit_minutes` for every
-  registration of the person, any event, any year; topics are matched by topic
+  registration of the person, any event, any year; subjects are matched by topic
   id, so credit earned under one curriculum counts under another;
 * accepted self-training entries of kind ``topic`` add their minutes;
-* a topic is **done** when one event's own requirement for it was met (what that
+* a subject is **done** when one event's own requirement for it was met (what that
   event's certificate says), or when summit + accepted self-training minutes reach
-  ``TRAINING_REQUIRED_MINUTES`` (default 60);
-* otherwise an active waiver (for that topic, or for all topics) makes it
-  **waived**; else it is **missing**.
+  ``TRAINING_REQUIRED_MINUTES`` (default 60). Minutes are ESD policy: the statute
+  sets no hours.
 
-Deadlines follow RCW 28A.400.345 from ``Person.assignment_started_on``: every
-classroom topic within 6 months; 2 days of on-the-job training and, for staff
-who are not SROs, 6 check-in trainings within the first year.
+The series has two components for school resource officers and three for other
+safety and security staff, counted from ``Person.assignment_started_on``:
+classroom training on every subject within six months; two days of on-the-job
+training with experienced staff, at their school, within the first year; and, for
+staff who are not SROs, at least six check-in trainings with experienced staff
+within the first year. Significant prior training and experience, recorded by ESD
+staff, is the other basis for the documentation (RCW 28A.400.345(3)); it stands
+for the documentation as a whole, never for single subjects.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from summit.checkin.credit import credit_minutes
+from summit.checkin.credit import SessionCredit, credit_minutes
 from summit.clock import local_date, today_local
 from summit.extensions import db
 from summit.models import (
@@ -38,10 +44,10 @@ from summit.models import (
     CurriculumTopic,
     Event,
     Person,
-    ProofOfCompletion,
+    PriorExperience,
     Registration,
     SelfTrainingEntry,
-    TrainingWaiver,
+    TrainingSeriesDocumentation,
 )
 from summit.training import curriculum_code, required_minutes
 from summit.training.errors import CurriculumMissing
@@ -51,10 +57,42 @@ FIRST_YEAR_MONTHS = 12
 ON_THE_JOB_DAYS = 2
 CHECK_IN_TRAININGS = 6
 
+SERIES = "series"
+PRIOR_EXPERIENCE = "prior_experience"
+
+# RCW 28A.400.345 as published (see /work/shared/design/LAW.md): printed, never paraphrased.
+STATUTE_345 = {
+    "(2)(a)": "The training series, two components for school resource officers and three "
+    "components for other safety and security staff, must meet the requirements in this "
+    "subsection.",
+    "(2)(b)": "All safety and security staff must complete classroom training on the subjects "
+    "listed in RCW 28A.310.515(2), within the first six months of working on school property "
+    "when students are expected to be present.",
+    "(2)(c)": "All safety and security staff must complete two days of on-the-job training with "
+    "experienced safety and security staff, at the school of the experienced staff, within "
+    "the first year of working on school property when students are expected to be present.",
+    "(2)(d)": "Safety and security staff who are not school resource officers must complete at "
+    "least six check-in trainings with experienced staff within the first year of working on "
+    "school property when students are expected to be present.",
+    "(3)": "School safety and security staff who complete the training series described in "
+    "subsection (2) of this section, and staff with significant prior training and "
+    "experience, may request training series documentation from an educational service "
+    "district under RCW 28A.310.515.",
+}
+
+BASIS_TEXTS = {
+    SERIES: "completed the training series described in RCW 28A.400.345(2)",
+    PRIOR_EXPERIENCE: "significant prior training and experience, RCW 28A.400.345(3)",
+}
+
 
 @dataclass(frozen=True)
 class SummitSource:
-    """Minutes one event credited on a topic (its own requirement and whether it was met)."""
+    """Minutes one event credited on a subject (its own requirement and whether it was met).
+
+    ``completed_on`` is the day of the session that brought the subject to that
+    event's requirement; ``sessions`` date every minute, for the running total.
+    """
 
     event_id: int
     event_name: str
@@ -63,28 +101,36 @@ class SummitSource:
     minutes: int
     required: int
     complete: bool
+    completed_on: date | None
+    sessions: tuple[SessionCredit, ...]
 
 
 @dataclass(frozen=True)
 class SelfSource:
-    """A self-training entry on a topic: accepted (counts) or submitted (waiting)."""
+    """A self-training entry: accepted (counts) or submitted (waiting)."""
 
     entry_id: int
+    kind: str
     title: str
     url: str
     completed_on: date
     minutes: int
     status: str
     reviewed_on: date | None
+    experienced_staff: str = ""
+    school: str = ""
 
 
 @dataclass(frozen=True)
-class WaiverInfo:
-    waiver_id: int
-    topic_id: int | None
+class PriorExperienceInfo:
+    """An active finding of significant prior training and experience."""
+
+    prior_experience_id: int
+    reviewed: str
     reason: str
-    granted_on: date | None
-    granted_by: str
+    recorded_on: date | None
+    recorded_by: str
+    files: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -99,9 +145,8 @@ class TopicRecord:
     summit: tuple[SummitSource, ...]
     self_training: tuple[SelfSource, ...]
     pending: tuple[SelfSource, ...]
-    waiver: WaiverInfo | None
     required: int
-    status: str  # done | waived | missing
+    status: str  # done | missing
     completed_on: date | None
 
     @property
@@ -122,7 +167,7 @@ class TopicRecord:
 
     @property
     def is_done(self) -> bool:
-        return self.status in ("done", "waived")
+        return self.status == "done"
 
 
 @dataclass(frozen=True)
@@ -141,22 +186,34 @@ class EventAttendance:
 
 
 @dataclass(frozen=True)
-class Deadline:
-    """One RCW 28A.400.345 requirement: how much, by when, how far along."""
+class Component:
+    """One component of the training series: how much, by when, how far along.
+
+    ``occasions`` are the accepted on-the-job days or check-in trainings that name
+    the experienced staff (and, on the job, their school): only those count.
+    ``unrecorded`` are accepted ones that do not, shown so the person knows why.
+    """
 
     key: str  # classroom | on_the_job | check_in_training
     label: str
+    citation: str
     unit: str
     required: int
     done: int
     due_on: date | None
     met_on: date | None
-    waived: bool
     today: date
+    occasions: tuple[SelfSource, ...] = ()
+    unrecorded: tuple[SelfSource, ...] = ()
+    waiting: int = 0
+
+    @property
+    def statute_text(self) -> str:
+        return STATUTE_345[self.citation.removeprefix("RCW 28A.400.345")]
 
     @property
     def met(self) -> bool:
-        return self.waived or self.done >= self.required
+        return self.required > 0 and self.done >= self.required
 
     @property
     def overdue(self) -> bool:
@@ -164,13 +221,12 @@ class Deadline:
 
     @property
     def late(self) -> bool:
-        """Met, but after the deadline."""
-        return (
-            not self.waived
-            and self.met_on is not None
-            and self.due_on is not None
-            and self.met_on > self.due_on
-        )
+        """Met, but after its deadline: the documentation says "met late"."""
+        return self.met_on is not None and self.due_on is not None and self.met_on > self.due_on
+
+    @property
+    def still_needed(self) -> int:
+        return max(self.required - self.done, 0)
 
 
 @dataclass(frozen=True)
@@ -182,14 +238,14 @@ class TrainingRecord:
     topics: tuple[TopicRecord, ...]
     events: tuple[EventAttendance, ...]
     other_entries: tuple[SelfSource, ...]
-    waivers: tuple[WaiverInfo, ...]
-    deadlines: tuple[Deadline, ...]
-    proof: ProofOfCompletion | None
+    prior_experience: tuple[PriorExperienceInfo, ...]
+    components: tuple[Component, ...]
+    documentation: TrainingSeriesDocumentation | None
     required_minutes: int
     today: date
 
     @property
-    def is_complete(self) -> bool:
+    def classroom_done(self) -> bool:
         return bool(self.topics) and all(topic.is_done for topic in self.topics)
 
     @property
@@ -201,15 +257,62 @@ class TrainingRecord:
         return tuple(topic for topic in self.topics if not topic.is_done)
 
     @property
-    def overdue(self) -> tuple[Deadline, ...]:
-        return tuple(deadline for deadline in self.deadlines if deadline.overdue)
+    def overdue(self) -> tuple[Component, ...]:
+        return tuple(component for component in self.components if component.overdue)
 
     @property
     def pending_count(self) -> int:
         return sum(len(topic.pending) for topic in self.topics)
 
+    @property
+    def series_complete(self) -> bool:
+        return all(component.met for component in self.components)
+
+    @property
+    def basis(self) -> str | None:
+        """What training series documentation could rest on today, the series first."""
+        if self.series_complete:
+            return SERIES
+        if self.prior_experience:
+            return PRIOR_EXPERIENCE
+        return None
+
+    @property
+    def shortfalls(self) -> tuple[str, ...]:
+        """What the series still lacks, one sentence per component, for people to read."""
+        return tuple(_shortfall(self, c) for c in self.components if not c.met)
+
+    def component(self, key: str) -> Component | None:
+        return next((c for c in self.components if c.key == key), None)
+
     def for_topic(self, topic_id: int) -> TopicRecord | None:
         return next((topic for topic in self.topics if topic.topic_id == topic_id), None)
+
+
+def _shortfall(record: TrainingRecord, component: Component) -> str:
+    name = f"{component.label} ({component.citation})"
+    if component.key == "classroom":
+        if not record.topics:
+            return f"{name}: the curriculum {record.curriculum_name} lists no subjects"
+        titles = "; ".join(topic.title for topic in record.missing)
+        return (
+            f"{name}: {component.done} of {component.required} subjects done, "
+            f"{component.still_needed} missing ({titles})"
+        )
+    sentence = (
+        f"{name}: {component.done} of {component.required} {component.unit} recorded, "
+        f"{component.still_needed} more needed"
+    )
+    if component.unrecorded:
+        who = (
+            "the experienced staff and their school"
+            if component.key == "on_the_job"
+            else ("the experienced staff")
+        )
+        sentence += f"; {len(component.unrecorded)} accepted without {who} do not count"
+    if component.waiting:
+        sentence += f"; {component.waiting} waiting for review"
+    return sentence
 
 
 def current_curriculum() -> Curriculum:
@@ -237,7 +340,7 @@ def add_months(day: date, months: int) -> date:
 def training_record(
     person: Person, *, today: date | None = None, curriculum: Curriculum | None = None
 ) -> TrainingRecord:
-    """Everything ``person`` has done, per topic of the current curriculum, across all years."""
+    """Everything ``person`` has done, per subject and per component, across all years."""
     today = today or today_local()
     curriculum = curriculum or current_curriculum()
     needed = required_minutes()
@@ -248,15 +351,6 @@ def training_record(
         .where(SelfTrainingEntry.person_id == person.id)
         .order_by(SelfTrainingEntry.completed_on, SelfTrainingEntry.id)
     ).all()
-    waivers = tuple(
-        _waiver_info(waiver)
-        for waiver in db.session.scalars(
-            select(TrainingWaiver)
-            .where(TrainingWaiver.person_id == person.id, TrainingWaiver.revoked_at.is_(None))
-            .order_by(TrainingWaiver.created_at, TrainingWaiver.id)
-        )
-    )
-    general_waiver = next((w for w in waivers if w.topic_id is None), None)
 
     topics = []
     for item in curriculum.items:
@@ -264,8 +358,7 @@ def training_record(
         accepted = tuple(_self_source(e) for e in topic_entries if e.status == "accepted")
         pending = tuple(_self_source(e) for e in topic_entries if e.status == "submitted")
         summit = tuple(summit_by_topic.get(item.topic_id, ()))
-        waiver = next((w for w in waivers if w.topic_id == item.topic_id), general_waiver)
-        status, required, completed_on = _decide(summit, accepted, waiver, needed)
+        status, required, completed_on = _decide(summit, accepted, needed)
         topics.append(
             TopicRecord(
                 topic_id=item.topic_id,
@@ -278,20 +371,17 @@ def training_record(
                 summit=summit,
                 self_training=accepted,
                 pending=pending,
-                waiver=waiver if status == "waived" else None,
                 required=required,
                 status=status,
                 completed_on=completed_on,
             )
         )
     others = tuple(_self_source(e) for e in entries if e.kind != "topic" and e.status != "returned")
-    accepted_others = [e for e in entries if e.kind != "topic" and e.status == "accepted"]
-    deadlines = _deadlines(person, topics, accepted_others, general_waiver, today)
-    proof = db.session.scalar(
-        select(ProofOfCompletion).where(
-            ProofOfCompletion.person_id == person.id,
-            ProofOfCompletion.curriculum_id == curriculum.id,
-            ProofOfCompletion.revoked_at.is_(None),
+    documentation = db.session.scalar(
+        select(TrainingSeriesDocumentation).where(
+            TrainingSeriesDocumentation.person_id == person.id,
+            TrainingSeriesDocumentation.curriculum_id == curriculum.id,
+            TrainingSeriesDocumentation.revoked_at.is_(None),
         )
     )
     return TrainingRecord(
@@ -302,9 +392,9 @@ def training_record(
         topics=tuple(topics),
         events=events,
         other_entries=others,
-        waivers=waivers,
-        deadlines=deadlines,
-        proof=proof,
+        prior_experience=_prior_experience(person),
+        components=_components(person, topics, others, today),
+        documentation=documentation,
         required_minutes=needed,
         today=today,
     )
@@ -350,6 +440,8 @@ def _summit_credit(person: Person) -> tuple[dict[int, list[SummitSource]], tuple
                     minutes=topic.minutes,
                     required=topic.required,
                     complete=topic.complete,
+                    completed_on=topic.completed_on,
+                    sessions=topic.sessions,
                 )
             )
     return by_topic, tuple(events)
@@ -358,104 +450,140 @@ def _summit_credit(person: Person) -> tuple[dict[int, list[SummitSource]], tuple
 def _self_source(entry: SelfTrainingEntry) -> SelfSource:
     return SelfSource(
         entry_id=entry.id,
+        kind=entry.kind,
         title=entry.title,
         url=entry.url,
         completed_on=entry.completed_on,
         minutes=entry.minutes,
         status=entry.status,
         reviewed_on=local_date(entry.reviewed_at),
+        experienced_staff=entry.experienced_staff,
+        school=entry.school,
     )
 
 
-def _waiver_info(waiver: TrainingWaiver) -> WaiverInfo:
-    return WaiverInfo(
-        waiver_id=waiver.id,
-        topic_id=waiver.topic_id,
-        reason=waiver.reason,
-        granted_on=local_date(waiver.created_at),
-        granted_by=waiver.granted_by.display_name if waiver.granted_by else "",
+def _prior_experience(person: Person) -> tuple[PriorExperienceInfo, ...]:
+    rows = db.session.scalars(
+        select(PriorExperience)
+        .where(PriorExperience.person_id == person.id, PriorExperience.withdrawn_at.is_(None))
+        .order_by(PriorExperience.created_at, PriorExperience.id)
+        .options(selectinload(PriorExperience.files))
+    )
+    return tuple(
+        PriorExperienceInfo(
+            prior_experience_id=row.id,
+            reviewed=row.reviewed,
+            reason=row.reason,
+            recorded_on=local_date(row.created_at),
+            recorded_by=row.recorded_by.display_name if row.recorded_by else "",
+            files=tuple(file.filename for file in row.files),
+        )
+        for row in rows
     )
 
 
 def _decide(
-    summit: tuple[SummitSource, ...],
-    accepted: tuple[SelfSource, ...],
-    waiver: WaiverInfo | None,
-    needed: int,
+    summit: tuple[SummitSource, ...], accepted: tuple[SelfSource, ...], needed: int
 ) -> tuple[str, int, date | None]:
-    """``(status, required minutes, date completed)`` of one topic."""
-    by_event = [source for source in summit if source.complete]
-    if by_event:
-        first = min(by_event, key=lambda source: source.ends_on)
-        return "done", first.required, first.ends_on
+    """``(status, required minutes, date completed)`` of one subject.
+
+    The date is the earliest of: the session day that met one event's own
+    requirement, and the day the running total of dated minutes (sessions and
+    accepted self-training) reached ``needed``.
+    """
+    candidates: list[tuple[date, int]] = [
+        (source.completed_on, source.required)
+        for source in summit
+        if source.complete and source.completed_on is not None
+    ]
     dated = sorted(
-        [(s.ends_on, s.minutes) for s in summit] + [(s.completed_on, s.minutes) for s in accepted]
+        [(session.day, session.minutes) for source in summit for session in source.sessions]
+        + [(source.completed_on, source.minutes) for source in accepted]
     )
     total = 0
     for day, minutes in dated:
         total += minutes
         if total >= needed:
-            return "done", needed, day
-    if waiver is not None:
-        return "waived", needed, waiver.granted_on
-    return "missing", needed, None
+            candidates.append((day, needed))
+            break
+    if not candidates:
+        return "missing", needed, None
+    day, required = min(candidates, key=lambda candidate: candidate[0])
+    return "done", required, day
 
 
-def _deadlines(
-    person: Person,
-    topics: list[TopicRecord],
-    others: list[SelfTrainingEntry],
-    general_waiver: WaiverInfo | None,
-    today: date,
-) -> tuple[Deadline, ...]:
+def _components(
+    person: Person, topics: list[TopicRecord], others: tuple[SelfSource, ...], today: date
+) -> tuple[Component, ...]:
     start = person.assignment_started_on
     classroom_due = add_months(start, CLASSROOM_MONTHS) if start else None
     year_due = add_months(start, FIRST_YEAR_MONTHS) if start else None
-    all_done = bool(topics) and all(topic.is_done for topic in topics)
-    dates = [topic.completed_on for topic in topics if topic.status == "done"]
-    only_waived = all_done and not any(topic.status == "done" for topic in topics)
-    deadlines = [
-        Deadline(
+    classroom_done = bool(topics) and all(topic.is_done for topic in topics)
+    components = [
+        Component(
             key="classroom",
-            label="Classroom training on every topic",
-            unit="topics",
+            label="Classroom training",
+            citation="RCW 28A.400.345(2)(b)",
+            unit="subjects",
             required=len(topics),
             done=sum(1 for topic in topics if topic.is_done),
             due_on=classroom_due,
-            met_on=max((d for d in dates if d), default=None) if all_done else None,
-            waived=only_waived and general_waiver is not None,
+            met_on=max(t.completed_on for t in topics if t.completed_on)
+            if classroom_done
+            else None,
             today=today,
         )
     ]
-    job_days = sorted({e.completed_on for e in others if e.kind == "on_the_job"})
-    deadlines.append(
-        Deadline(
+    accepted = [o for o in others if o.status == "accepted"]
+    job = [o for o in accepted if o.kind == "on_the_job"]
+    job_days = _first_per_day(o for o in job if o.experienced_staff and o.school)
+    components.append(
+        Component(
             key="on_the_job",
             label="On-the-job training",
+            citation="RCW 28A.400.345(2)(c)",
             unit="days",
             required=ON_THE_JOB_DAYS,
             done=len(job_days),
             due_on=year_due,
-            met_on=job_days[ON_THE_JOB_DAYS - 1] if len(job_days) >= ON_THE_JOB_DAYS else None,
-            waived=False,
+            met_on=job_days[ON_THE_JOB_DAYS - 1].completed_on
+            if len(job_days) >= ON_THE_JOB_DAYS
+            else None,
             today=today,
+            occasions=tuple(job_days),
+            unrecorded=tuple(o for o in job if not (o.experienced_staff and o.school)),
+            waiting=sum(1 for o in others if o.kind == "on_the_job" and o.status == "submitted"),
         )
     )
     if person.role_type != "sro":
-        check_ins = sorted(e.completed_on for e in others if e.kind == "check_in_training")
-        deadlines.append(
-            Deadline(
+        check_in = [o for o in accepted if o.kind == "check_in_training"]
+        counted = [o for o in check_in if o.experienced_staff]
+        components.append(
+            Component(
                 key="check_in_training",
                 label="Check-in trainings",
-                unit="trainings",
+                citation="RCW 28A.400.345(2)(d)",
+                unit="check-in trainings",
                 required=CHECK_IN_TRAININGS,
-                done=len(check_ins),
+                done=len(counted),
                 due_on=year_due,
-                met_on=check_ins[CHECK_IN_TRAININGS - 1]
-                if len(check_ins) >= CHECK_IN_TRAININGS
+                met_on=counted[CHECK_IN_TRAININGS - 1].completed_on
+                if len(counted) >= CHECK_IN_TRAININGS
                 else None,
-                waived=False,
                 today=today,
+                occasions=tuple(counted),
+                unrecorded=tuple(o for o in check_in if not o.experienced_staff),
+                waiting=sum(
+                    1 for o in others if o.kind == "check_in_training" and o.status == "submitted"
+                ),
             )
         )
-    return tuple(deadlines)
+    return tuple(components)
+
+
+def _first_per_day(sources) -> list[SelfSource]:
+    """One entry per date, in date order: two entries on one day are one day of training."""
+    days: dict[date, SelfSource] = {}
+    for source in sorted(sources, key=lambda s: (s.completed_on, s.entry_id)):
+        days.setdefault(source.completed_on, source)
+    return list(days.values())

@@ -1,4 +1,5 @@
-"""Self-training entries, their review, the assignment start date and waivers.
+"""Self-training entries, their review, the assignment start date, and significant
+prior training and experience.
 
 Each function applies the rules, writes, audits, queues mail and commits once.
 Views pass plain values and turn :class:`TrainingError` into messages.
@@ -19,10 +20,11 @@ from summit.models import (
     ENTRY_KINDS,
     ROLE_TYPES,
     Person,
+    PriorExperience,
+    PriorExperienceFile,
     SelfTrainingEntry,
     StaffUser,
     Topic,
-    TrainingWaiver,
     utcnow,
 )
 from summit.training import evidence as evidence_files
@@ -31,6 +33,7 @@ from summit.training.resources import check_url
 
 EARLIEST_DATE = date(2019, 1, 1)
 MAX_ENTRY_MINUTES = 7 * 24 * 60
+MAX_PRIOR_EXPERIENCE_FILES = 10
 KIND_LABELS = {
     "topic": "Classroom topic",
     "on_the_job": "Day of on-the-job training",
@@ -59,10 +62,13 @@ class EntryData:
     url: str
     minutes: int | None
     note: str = ""
+    experienced_staff: str = ""
+    school: str = ""
 
 
 def check_entry(data: EntryData, *, today: date | None = None) -> EntryData:
-    """The entry's rules, in one place: kind, topic, date window, minutes, link."""
+    """The entry's rules, in one place: kind, topic, date window, minutes, link, and who
+    trained the person where (RCW 28A.400.345(2)(c) and (d) name both)."""
     today = today or today_local()
     if data.kind not in ENTRY_KINDS:
         raise TrainingError("Choose what kind of training this was.", field="kind")
@@ -86,8 +92,20 @@ def check_entry(data: EntryData, *, today: date | None = None) -> EntryData:
         url = check_url(url)
     elif data.kind == "topic":
         raise TrainingError("Enter the web address (link) of the training.", field="url")
+    staff_member = data.experienced_staff.strip() if data.kind != "topic" else ""
+    school = data.school.strip() if data.kind == "on_the_job" else ""
+    if data.kind != "topic" and not staff_member:
+        raise TrainingError(
+            "Enter the name of the experienced safety and security staff member who trained you.",
+            field="experienced_staff",
+        )
+    if data.kind == "on_the_job" and not school:
+        raise TrainingError(
+            "Enter the school of the experienced staff member, where the training took place.",
+            field="school",
+        )
     return EntryData(data.kind, topic_id, data.completed_on, data.title, url, data.minutes,
-                     data.note)  # fmt: skip
+                     data.note, staff_member, school)  # fmt: skip
 
 
 def _snapshot(entry: SelfTrainingEntry) -> dict:
@@ -98,6 +116,8 @@ def _snapshot(entry: SelfTrainingEntry) -> dict:
         "title": entry.title,
         "url": entry.url,
         "minutes": entry.minutes,
+        "experienced_staff": entry.experienced_staff,
+        "school": entry.school,
         "status": entry.status,
         "evidence": bool(entry.evidence_path),
     }
@@ -196,6 +216,8 @@ def _apply(entry: SelfTrainingEntry, data: EntryData) -> None:
     entry.url = data.url
     entry.minutes = data.minutes
     entry.note = data.note
+    entry.experienced_staff = data.experienced_staff
+    entry.school = data.school
 
 
 def _attach(entry: SelfTrainingEntry, stored: str, evidence: evidence_files.Evidence) -> None:
@@ -264,7 +286,7 @@ def review_entry(
     return entry
 
 
-# --- assignment and waivers ----------------------------------------------------------------
+# --- assignment and prior experience -------------------------------------------------------
 
 
 def update_assignment(
@@ -303,31 +325,64 @@ def update_assignment(
     return person
 
 
-def grant_waiver(
-    person: Person, *, topic_id: int | None, reason: str, staff: StaffUser
-) -> TrainingWaiver:
-    """Significant prior training stands in for one topic (or, ``topic_id`` None, all)."""
-    reason = reason.strip()
+def record_prior_experience(
+    person: Person,
+    *,
+    reviewed: str,
+    reason: str,
+    files: list[evidence_files.Evidence],
+    staff: StaffUser,
+) -> PriorExperience:
+    """ESD staff's finding of significant prior training and experience (RCW 28A.400.345(3)).
+
+    It is a basis for training series documentation as a whole. Staff say what they
+    reviewed, attach it, and say why it is significant; files are written only
+    once every rule has passed, and removed again if the write fails.
+    """
+    reviewed, reason = reviewed.strip(), reason.strip()
+    if not reviewed:
+        raise TrainingError(
+            "Say what you reviewed: the certificates, records or experience.", field="reviewed"
+        )
     if not reason:
-        raise TrainingError("Give the reason for the waiver: the prior training it rests on.")
-    if topic_id is not None and db.session.get(Topic, topic_id) is None:
-        raise TrainingError("Choose a topic from the list.")
-    waiver = TrainingWaiver(person=person, topic_id=topic_id, reason=reason,
-                            granted_by_id=staff.id)  # fmt: skip
-    db.session.add(waiver)
-    db.session.flush()
-    audit.record("training_waiver.grant", waiver,
-                 after={"person_id": person.id, "topic_id": topic_id, "reason": reason},
-                 actor=staff)  # fmt: skip
-    db.session.commit()
-    return waiver
+        raise TrainingError(
+            "Say why the prior training and experience is significant.", field="reason"
+        )
+    if not files:
+        raise TrainingError(
+            "Attach what you reviewed: at least one PDF, PNG or JPEG file.", field="files"
+        )
+    if len(files) > MAX_PRIOR_EXPERIENCE_FILES:
+        raise TrainingError(f"Attach at most {MAX_PRIOR_EXPERIENCE_FILES} files.", field="files")
+    record = PriorExperience(person=person, reviewed=reviewed, reason=reason,
+                             recorded_by_id=staff.id)  # fmt: skip
+    stored: list[str] = []
+    try:
+        for upload in files:
+            path = evidence_files.store(person.id, upload)
+            stored.append(path)
+            record.files.append(PriorExperienceFile(path=path, filename=upload.filename,
+                                                    content_type=upload.content_type))  # fmt: skip
+        db.session.add(record)
+        db.session.flush()
+        audit.record("prior_experience.record", record,
+                     after={"person_id": person.id, "reviewed": reviewed, "reason": reason,
+                            "files": [f.filename for f in files]}, actor=staff)  # fmt: skip
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for path in stored:
+            evidence_files.remove(path)
+        raise
+    return record
 
 
-def revoke_waiver(waiver: TrainingWaiver, *, staff: StaffUser) -> TrainingWaiver:
-    if waiver.revoked_at is not None:
-        raise TrainingError("This waiver was already withdrawn.")
-    waiver.revoked_at = utcnow()
-    audit.record("training_waiver.revoke", waiver, after={"person_id": waiver.person_id},
+def withdraw_prior_experience(record: PriorExperience, *, staff: StaffUser) -> PriorExperience:
+    """Withdraw the finding; it stays on file. Issued documentation is revoked separately."""
+    if record.withdrawn_at is not None:
+        raise TrainingError("This record of prior training and experience was already withdrawn.")
+    record.withdrawn_at = utcnow()
+    audit.record("prior_experience.withdraw", record, after={"person_id": record.person_id},
                  actor=staff)  # fmt: skip
     db.session.commit()
-    return waiver
+    return record

@@ -5,10 +5,12 @@ Three blueprints:
 * ``training`` (public): ``/training`` (topics and self-training links) and
   ``/records/<token>`` (a district's read-only view of a shared record);
 * ``training_portal`` (attendee, ``/my/training``): the record and its PDF, the
-  self-training log, assignment date and role, share links, the proof PDF;
+  self-training log, assignment date and role, share links, the training series
+  documentation PDF;
 * ``training_staff`` (``/staff/training``): the review queue, a person's record,
-  waivers, issuing proofs, the resources editor. ``checkin`` staff may look;
-  only ``admin`` may change anything.
+  significant prior training and experience, issuing training series
+  documentation, the resources editor. ``checkin`` staff may look; only ``admin``
+  may change anything.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from summit.errors import render_error
 from summit.extensions import db, limiter
 from summit.models import (
     Person,
-    ProofOfCompletion,
+    PriorExperience,
+    PriorExperienceFile,
     RecordShare,
     SelfTrainingEntry,
     Topic,
     TrainingResource,
-    TrainingWaiver,
+    TrainingSeriesDocumentation,
 )
 from summit.portal import services as portal_services
 from summit.portal.access import (
@@ -51,14 +54,15 @@ from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import staff_required
 from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
-from summit.training import proof as proofs
+from summit.training import proof as series_documentation
 from summit.training import resources as resource_services
 from summit.training.documents import record_filename, render_record_pdf
-from summit.training.errors import CurriculumMissing, TrainingError
+from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
 from summit.training.forms import (
     ActionForm,
     AssignmentForm,
     EntryForm,
+    PriorExperienceForm,
     ReasonForm,
     ResourceForm,
     ReviewForm,
@@ -66,9 +70,8 @@ from summit.training.forms import (
     StartDetailsForm,
     StartForm,
     SummaryForm,
-    WaiverForm,
 )
-from summit.training.record import current_curriculum, training_record
+from summit.training.record import STATUTE_345, current_curriculum, training_record
 from summit.urls import absolute_url
 
 bp = Blueprint("training", __name__)
@@ -110,6 +113,7 @@ def _context() -> dict:
         "kind_labels": services.KIND_LABELS,
         "status_labels": services.STATUS_LABELS,
         "role_labels": services.ROLE_LABELS,
+        "statute": STATUTE_345,
     }
 
 
@@ -243,7 +247,7 @@ def record():
         record=training_record(person),
         entries=services.entries_of(person),
         shares=shares.shares_of(person),
-        proofs=proofs.proofs_of(person),
+        documents=series_documentation.documentation_of(person),
         form=ActionForm(),
         share_status=shares.share_status,
         **_context(),
@@ -282,6 +286,8 @@ def _entry_data(form: EntryForm) -> services.EntryData:
         url=form.url.data or "",
         minutes=form.minutes.data,
         note=form.note.data or "",
+        experienced_staff=form.experienced_staff.data or "",
+        school=form.school.data or "",
     )
 
 
@@ -443,21 +449,26 @@ def revoke_share(share_id: int):
     return redirect(url_for("training_portal.share_links"), code=303)
 
 
-@portal_bp.get("/proofs/<int:proof_id>.pdf")
+@portal_bp.get("/documentation/<int:documentation_id>.pdf")
 @attendee_required
-def proof_pdf(proof_id: int):
-    proof = db.session.get(ProofOfCompletion, proof_id)
-    # A revoked proof is withdrawn for its owner too, like a revoked certificate.
-    if proof is None or proof.person_id != current_attendee().id or not proof.is_valid:
+def documentation_pdf(documentation_id: int):
+    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
+    # A revoked document is withdrawn for its owner too, like a revoked certificate.
+    if (
+        documentation is None
+        or documentation.person_id != current_attendee().id
+        or not documentation.is_valid
+    ):
         abort(404)
-    return _proof_response(proof)
+    return _documentation_response(documentation)
 
 
-def _proof_response(proof: ProofOfCompletion) -> Response:
+def _documentation_response(documentation: TrainingSeriesDocumentation) -> Response:
+    name = f"{documentation.serial}-v{documentation.version}.pdf"
     return Response(
-        proofs.proof_pdf_bytes(proof),
+        series_documentation.documentation_pdf_bytes(documentation),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{proof.serial}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -544,25 +555,23 @@ def _person(person_id: int) -> Person:
 @staff_bp.get("/people/<int:person_id>")
 @staff_required(*VIEW_ROLES)
 def person(person_id: int):
-    person = _person(person_id)
-    return _person_page(person, WaiverForm())
+    return _person_page(_person(person_id), PriorExperienceForm())
 
 
-def _person_page(person: Person, waiver_form: WaiverForm) -> str:
-    """A person's record for staff; ``waiver_form`` keeps what was typed into a refused waiver."""
-    record = training_record(person)
+def _person_page(person: Person, prior_form: PriorExperienceForm) -> str:
+    """A person's record for staff; ``prior_form`` keeps what was typed into a refused one."""
     return render_template(
         "training/staff_person.html",
         person=person,
-        record=record,
+        record=training_record(person),
         entries=services.entries_of(person),
-        proofs=proofs.proofs_of(person),
-        waivers=db.session.scalars(
-            select(TrainingWaiver)
-            .where(TrainingWaiver.person_id == person.id)
-            .order_by(TrainingWaiver.created_at.desc())
+        documents=series_documentation.documentation_of(person),
+        prior_records=db.session.scalars(
+            select(PriorExperience)
+            .where(PriorExperience.person_id == person.id)
+            .order_by(PriorExperience.created_at.desc(), PriorExperience.id.desc())
         ).all(),
-        waiver_form=waiver_form.with_topics(record.topics),
+        prior_form=prior_form,
         review_form=ReviewForm(),
         reason_form=ReasonForm(),
         action=ActionForm(),
@@ -576,85 +585,122 @@ def person_pdf(person_id: int):
     return _pdf_response(_person(person_id))
 
 
-@staff_bp.post("/people/<int:person_id>/waivers")
+@staff_bp.post("/people/<int:person_id>/prior-experience")
 @staff_required("admin")
-def grant_waiver(person_id: int):
-    """Record a waiver; a refused one shows the page again (400) with the reason as typed."""
+def record_prior_experience(person_id: int):
+    """Record significant prior training and experience; a refusal shows the page again
+    (400) with what was typed (files must be chosen again: browsers never refill them)."""
     person = _person(person_id)
-    form = WaiverForm()
+    form = PriorExperienceForm()
     if form.validate_on_submit():
         try:
-            services.grant_waiver(person, topic_id=form.topic_id.data, reason=form.reason.data,
-                                  staff=_staff())  # fmt: skip
+            uploads = [
+                evidence_files.read_upload(file.stream, file.filename)
+                for file in form.files.data or []
+                if getattr(file, "filename", "")
+            ]
+            services.record_prior_experience(person, reviewed=form.reviewed.data,
+                                             reason=form.reason.data, files=uploads,
+                                             staff=_staff())  # fmt: skip
+        except EvidenceRejected as error:
+            form.files.errors = [*form.files.errors, error.message]
         except TrainingError as error:
-            flash(error.message, "danger")
+            _show_error(form, error)
         else:
-            flash("The waiver is recorded.", "success")
+            flash("Significant prior training and experience is recorded.", "success")
             return redirect(url_for("training_staff.person", person_id=person.id), code=303)
-    else:
-        flash(" ".join(form.reason.errors) or "The waiver was not recorded.", "danger")
+    flash("Nothing was recorded: correct the fields marked below.", "danger")
     return _person_page(person, form), 400
 
 
-@staff_bp.post("/waivers/<int:waiver_id>/revoke")
+@staff_bp.post("/prior-experience/<int:record_id>/withdraw")
 @staff_required("admin")
-def revoke_waiver(waiver_id: int):
-    waiver = db.session.get(TrainingWaiver, waiver_id)
-    if waiver is None:
+def withdraw_prior_experience(record_id: int):
+    record = db.session.get(PriorExperience, record_id)
+    if record is None:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            services.revoke_waiver(waiver, staff=_staff())
+            services.withdraw_prior_experience(record, staff=_staff())
         except TrainingError as error:
             flash(error.message, "warning")
         else:
-            flash("The waiver is withdrawn.", "success")
-    return redirect(url_for("training_staff.person", person_id=waiver.person_id), code=303)
+            flash("The record of prior training and experience is withdrawn.", "success")
+    return redirect(url_for("training_staff.person", person_id=record.person_id), code=303)
 
 
-@staff_bp.post("/people/<int:person_id>/proof")
+@staff_bp.get("/prior-experience/files/<int:file_id>")
+@staff_required(*VIEW_ROLES)
+def prior_experience_file(file_id: int):
+    file = db.session.get(PriorExperienceFile, file_id)
+    path = evidence_files.path_of(file.path) if file is not None else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=file.content_type, as_attachment=True,
+                     download_name=file.filename, max_age=0)  # fmt: skip
+
+
+@staff_bp.post("/people/<int:person_id>/documentation")
 @staff_required("admin")
-def issue_proof(person_id: int):
+def issue_documentation(person_id: int):
     person = _person(person_id)
     if ActionForm().validate_on_submit():
         try:
-            proof = proofs.issue_proof(person, staff=_staff())
+            documentation = series_documentation.issue_documentation(person, staff=_staff())
         except TrainingError as error:
             db.session.rollback()
             flash(error.message, "danger")
         else:
-            flash(f"Proof of completion {proof.serial} is issued.", "success")
+            flash(f"Training series documentation {documentation.serial} is issued.", "success")
     return redirect(url_for("training_staff.person", person_id=person.id), code=303)
 
 
-def _proof(proof_id: int) -> ProofOfCompletion:
-    proof = db.session.get(ProofOfCompletion, proof_id)
-    if proof is None:
+def _documentation(documentation_id: int) -> TrainingSeriesDocumentation:
+    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
+    if documentation is None:
         abort(404)
-    return proof
+    return documentation
 
 
-@staff_bp.get("/proofs/<int:proof_id>.pdf")
+@staff_bp.get("/documentation/<int:documentation_id>.pdf")
 @staff_required(*VIEW_ROLES)
-def staff_proof_pdf(proof_id: int):
-    return _proof_response(_proof(proof_id))
+def staff_documentation_pdf(documentation_id: int):
+    return _documentation_response(_documentation(documentation_id))
 
 
-@staff_bp.post("/proofs/<int:proof_id>/revoke")
+@staff_bp.post("/documentation/<int:documentation_id>/reissue")
 @staff_required("admin")
-def revoke_proof(proof_id: int):
-    proof = _proof(proof_id)
+def reissue_documentation(documentation_id: int):
+    documentation = _documentation(documentation_id)
+    if ActionForm().validate_on_submit():
+        try:
+            new = series_documentation.reissue_documentation(documentation, staff=_staff())
+        except TrainingError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(f"Training series documentation {new.serial} is re-issued as version "
+                  f"{new.version}; version {documentation.version} is superseded.",
+                  "success")  # fmt: skip
+    return redirect(url_for("training_staff.person", person_id=documentation.person_id), code=303)
+
+
+@staff_bp.post("/documentation/<int:documentation_id>/revoke")
+@staff_required("admin")
+def revoke_documentation(documentation_id: int):
+    documentation = _documentation(documentation_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            proofs.revoke_proof(proof, staff=_staff(), reason=form.reason.data)
+            series_documentation.revoke_documentation(documentation, staff=_staff(),
+                                                      reason=form.reason.data)  # fmt: skip
         except TrainingError as error:
             flash(error.message, "warning")
         else:
-            flash(f"Proof {proof.serial} is revoked.", "success")
+            flash(f"Training series documentation {documentation.serial} is revoked.", "success")
     else:
         flash("Give the reason for revoking.", "danger")
-    return redirect(url_for("training_staff.person", person_id=proof.person_id), code=303)
+    return redirect(url_for("training_staff.person", person_id=documentation.person_id), code=303)
 
 
 # --- staff: resources ------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from summit.curricula import ensure_curricula
 from summit.extensions import db
 from summit.models import SelfTrainingEntry, Topic
 from summit.portal.tokens import portal_token
+from tests.browser.conftest import PHONE
+from tests.browser.test_accessibility import AXE
 from tests.conftest import STAFF_PASSWORD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -67,3 +69,52 @@ def test_officer_logs_a_topic_staff_accept_it_and_the_record_shows_it_done(
     expect(row).to_contain_text("Done")
     expect(row).to_contain_text("De-escalation with youth, OSPI module")
     expect(page.get_by_text("Accepted", exact=True)).to_be_visible()
+
+
+def test_admin_records_prior_experience_and_issues_documentation_on_a_phone(
+    live_server, browser, tmp_path, make_person
+):
+    """The person page on a phone: labels for every field, the refusal says what is
+    missing, prior training and experience with a file, then the documentation."""
+    ensure_curricula()
+    officer = make_person(first_name="Ruth", last_name="Kline", role_type="security")
+    create_staff("issuer@esd105.example", "admin", STAFF_PASSWORD, name="Lee")
+    context = browser.new_context(bypass_csp=True, **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/staff/sign-in")
+    page.get_by_label("Email").fill("issuer@esd105.example")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/staff/")
+    page.goto(f"{live_server.url}/staff/training/people/{officer.id}")
+
+    page.get_by_role("button", name="Issue training series documentation").click()
+    expect(page.get_by_text("no training series documentation was issued")).to_be_visible()
+    expect(
+        page.get_by_text("Check-in trainings (RCW 28A.400.345(2)(d)): 0 of 6").first
+    ).to_be_visible()
+
+    evidence = tmp_path / "transcript.pdf"
+    evidence.write_bytes(PDF)
+    page.get_by_label("What you reviewed").fill("Academy transcript and district letter")
+    page.get_by_label("Files you reviewed (PDF, PNG or JPEG)").set_input_files(str(evidence))
+    page.get_by_label("Why the prior training and experience is significant").fill(
+        "Twelve years on school campuses"
+    )
+    page.get_by_role("button", name="Record significant prior training and experience").click()
+    expect(
+        page.get_by_text("Significant prior training and experience is recorded.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Issue training series documentation").click()
+    expect(page.get_by_text("is issued")).to_be_visible()
+    expect(page.get_by_text("Basis: significant prior training and experience")).to_be_visible()
+
+    page.add_script_tag(path=str(AXE))
+    serious = page.evaluate(
+        "async () => (await axe.run()).violations.filter(v => ['serious', 'critical']"
+        ".includes(v.impact)).map(v => v.id)"
+    )
+    assert serious == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
