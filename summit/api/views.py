@@ -162,7 +162,7 @@ def events():
 @bp.route("/events/<slug>/checkins", methods=["POST"])
 @bp.doc(operationId="checkIn")
 @token_required
-@bp.arguments(schemas.CheckinRequest)
+@bp.arguments(schemas.CheckinRequest())
 @bp.response(
     201,
     schemas.CheckinResponse,
@@ -197,7 +197,7 @@ def checkins(scan: dict[str, Any], slug: str):
 @bp.route("/events/<slug>/registrations")
 @bp.doc(operationId="listRegistrations")
 @token_required
-@bp.arguments(schemas.RegistrationQuery, location="query", as_kwargs=True)
+@bp.arguments(schemas.RegistrationQuery(), location="query", as_kwargs=True)
 @bp.response(200, schemas.RegistrationPage, description="One page, in a stable order.")
 @answers(401, 403, 404, 422)
 def registrations(slug: str, q: str, after: int, limit: int, updated_since: datetime | None = None):
