@@ -59,7 +59,8 @@ def _load_staff(user_id: str) -> StaffUser | None:
 def _refuse_nul_bytes():
     """No form or query value may carry a NUL byte: PostgreSQL refuses to store one,
     so it would surface as a 500 deep in a service. One check here covers every form.
-    The JSON API validates its own input against its OpenAPI document instead.
+    The JSON API checks its own input instead, with the marshmallow schemas its
+    OpenAPI document is made from (summit/api/schemas.py).
     """
     if "\x00" in request.path:  # a slug or code in the address, for every route
         abort(404)

@@ -165,6 +165,18 @@ def test_an_offline_scan_is_accepted_as_history(client, scanner, make_registrati
         ({"code": "X", "direction": "out"}, "direction"),
         ({"code": "X", "colour": "red"}, "colour"),
         ([1, 2], "body"),
+        ({"code": None}, "code"),
+        ({"code": ["X"]}, "code"),
+        ({"code": "X", "session_id": 4.5}, "session_id"),
+        ({"code": "X", "session_id": float("inf")}, "session_id"),
+        ({"code": "X", "session_id": float("nan")}, "session_id"),
+        ({"code": "X", "session_id": 10**40}, "session_id"),
+        ({"code": "X", "nonce": 123}, "nonce"),
+        ({"code": "X", "nonce": "abc\n"}, "nonce"),
+        ({"code": "X", "nonce": "abc:entry"}, "nonce"),
+        ({"code": "X", "scanned_at": 1781508120}, "scanned_at"),
+        ({"code": "X", "scanned_at": "0001-01-01T00:00:00+01:00"}, "scanned_at"),
+        ({"code": "X", "direction": None}, "direction"),
     ],
 )
 def test_schema_violations_are_422_with_the_field(client, scanner, make_event, body, field):
@@ -179,6 +191,57 @@ def test_a_body_that_is_not_json_is_400(client, scanner, make_event):
     response = client.post(f"/api/v1/events/{event.slug}/checkins", data=b"\xff{",
                            headers={**scanner, "Content-Type": "application/json"})  # fmt: skip
     assert response.status_code == 400 and response.get_json()["error"]["message"]
+
+
+NOT_JSON_BODIES = {
+    "empty": b"",
+    "null": b"null",
+    "cut short": b'{"code": "X"',
+    "nested too deep": b"[" * 100_000 + b"]" * 100_000,
+    "number too long to read": b'{"code": "X", "session_id": ' + b"9" * 5000 + b"}",
+}
+
+
+@pytest.mark.parametrize("body", NOT_JSON_BODIES.values(), ids=NOT_JSON_BODIES.keys())
+def test_bodies_that_are_no_json_object_are_400_in_the_error_shape(
+    client, scanner, make_event, body
+):
+    event = make_event()
+    headers = {**scanner, "Content-Type": "application/json"}
+    response = client.post(f"/api/v1/events/{event.slug}/checkins", data=body, headers=headers)
+    assert response.status_code == 400
+    problem = response.get_json()["error"]
+    assert problem["status"] == 400 and problem["message"].startswith("Send a JSON object")
+    assert db.session.scalars(select(Checkin)).all() == []
+
+
+def test_a_json_body_without_its_content_type_is_still_read(client, scanner, make_registration):
+    registration = make_registration()
+    body = f'{{"code": "{registration.ticket_code}"}}'
+    url = f"/api/v1/events/{registration.event.slug}/checkins"
+    response = client.post(url, data=body, headers=scanner)
+    assert response.status_code == 201 and response.get_json()["status"] == "ok"
+
+
+def test_a_whole_float_is_a_session_id_as_json_schema_counts_it(client, scanner, make_registration):
+    registration = make_registration()
+    session = registration.event.sessions[0]
+    code = registration.ticket_code
+    response = post_scan(
+        client, scanner, registration.event.slug, code=code, session_id=1.0 * session.id
+    )
+    assert response.status_code == 201 and response.get_json()["session_id"] == session.id
+
+
+def test_a_refused_body_names_each_field_in_words(client, scanner, make_event):
+    event = make_event()
+    response = post_scan(client, scanner, event.slug, code="X", session_id="7", colour="red")
+    problem = response.get_json()["error"]
+    assert problem["message"] == "The check-in request is not valid."
+    assert problem["fields"] == {
+        "session_id": "must be a session id (a positive integer) or null",
+        "colour": "is not a known field",
+    }
 
 
 def test_an_unknown_event_is_404_json(client, scanner):
@@ -226,12 +289,28 @@ def test_sync_with_updated_since_returns_only_what_changed(
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=501", "limit=x", "after=-1", "updated_since=nope", "q=" + "a" * 201]
+    "query",
+    [
+        "limit=0",
+        "limit=501",
+        "limit=x",
+        "after=-1",
+        "updated_since=nope",
+        "q=" + "a" * 201,
+        "limit=1.5",
+        "limit=%D9%A1%D9%A2",
+        "limit=+5",
+        "updated_since=2027-06-15T07:42:00",
+        "colour=red",
+    ],
 )
 def test_bad_query_parameters_are_422(client, scanner, make_event, query):
     event = make_event()
     response = client.get(f"/api/v1/events/{event.slug}/registrations?{query}", headers=scanner)
     assert response.status_code == 422
+    problem = response.get_json()["error"]
+    assert problem["message"] == "A query parameter is not valid."
+    assert query.split("=")[0] in problem["fields"]
 
 
 def test_sessions_list_items_with_topics(client, scanner, make_event):

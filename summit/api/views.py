@@ -7,29 +7,24 @@ registration of another event is never returned (pretix once leaked across event
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from datetime import datetime
+from functools import cache, wraps
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, url_for
+import flask
+from flask import g, jsonify, request, url_for
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import HTTPException
 
-from summit.api.openapi import openapi_document
-from summit.api.schemas import (
-    Invalid,
-    checkin_json,
-    checkin_request,
-    event_json,
-    iso,
-    parse_datetime,
-    registration_json,
-    scan_json,
-    session_json,
-)
+from summit.api import schemas
+from summit.api.document import ApiBlueprint, build_document, invalid_message, problems
+from summit.api.schemas import Holder, ScanAnswer
 from summit.api.tokens import staff_for_token
 from summit.checkin.display import scan_message
-from summit.checkin.errors import CheckinError, UnknownCheckin
+from summit.checkin.errors import CheckinError
 from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching
+from summit.errors import render_error
 from summit.extensions import csrf, db
 from summit.models import (
     AgendaSession,
@@ -41,25 +36,44 @@ from summit.models import (
     utcnow,
 )
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-MAX_PAGE = 500
+ERRORS = {
+    400: "The body is not JSON.",
+    401: "No valid bearer token.",
+    403: "The token's staff member may not do this.",
+    404: "No such event, session or check-in.",
+    409: "The request conflicts with what is recorded.",
+    422: "The body or a parameter does not match the schema; `fields` says where.",
+}
 
 
 def error(status: int, message: str, fields: dict[str, str] | None = None):
+    """An answer in the one error shape (``schemas.Error``); a 401 says how to authenticate."""
     body: dict[str, Any] = {"status": status, "message": message}
     if fields:
         body["fields"] = fields
-    response = jsonify({"error": body})
+    response = jsonify(schemas.Error().dump({"error": body}))
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="summit"'
     return response
 
 
+def answers(*codes: int) -> Callable:
+    """Document the errors an operation can answer, each with the one error shape."""
+
+    def decorate(view: Callable) -> Callable:
+        for code in codes:
+            view = bp.alt_response(code, schema=schemas.Error, description=ERRORS[code])(view)
+        return view
+
+    return decorate
+
+
 def token_required(view: Callable) -> Callable:
-    """Act as the staff member of a live bearer token; 401 otherwise."""
+    """Act as the staff member of a live bearer token; 401 otherwise (before reading the body)."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any):
@@ -71,6 +85,22 @@ def token_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(problem: HTTPException):
+    """A body or query refused while parsing names what is wrong where; others read as app-wide.
+
+    Both in the one error shape: ``render_error`` answers JSON under ``/api/``.
+    """
+    if getattr(problem, "data", None) is None:  # not from webargs: e.g. a 413 body
+        return render_error(problem.code or 500)
+    return error(problem.code or 500, invalid_message(problem), problems(problem))
+
+
+@bp.errorhandler(CheckinError)
+def _checkin_error(problem: CheckinError):
+    return error(problem.status_code, problem.message)
 
 
 @bp.after_request
@@ -103,28 +133,49 @@ def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:
     return grouped
 
 
-@bp.get("/openapi.json")
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The document, made once per process from this blueprint's routes and schemas."""
+    return build_document(bp)
+
+
 def openapi():
+    """The OpenAPI document; no token needed to read it."""
     return jsonify(openapi_document())
 
 
-@bp.get("/events")
+# Served through Flask's own add_url_rule: the document does not describe itself.
+flask.Blueprint.add_url_rule(bp, "/openapi.json", "openapi", openapi)
+
+
+@bp.route("/events")
+@bp.doc(operationId="listEvents")
 @token_required
+@bp.response(200, schemas.EventList, description="The events.")
+@answers(401, 403)
 def events():
+    """Events, newest first"""
     rows = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc()))
-    return jsonify({"items": [event_json(event) for event in rows]})
+    return {"items": rows}
 
 
-@bp.post("/events/<slug>/checkins")
+@bp.route("/events/<slug>/checkins", methods=["POST"])
+@bp.doc(operationId="checkIn")
 @token_required
-def checkins(slug: str):
-    body = request.get_json(force=True, silent=True)
-    if body is None:
-        return error(400, 'Send a JSON object, e.g. {"code": "…"}.')
-    try:
-        fields = checkin_request(body)
-    except Invalid as problem:
-        return error(422, "The check-in request is not valid.", problem.fields)
+@bp.arguments(schemas.CheckinRequest())
+@bp.response(
+    201,
+    schemas.CheckinResponse,
+    description="The scan was recorded; `status` says whether the person may enter.",
+)
+@bp.alt_response(
+    200,
+    schema=schemas.CheckinResponse,
+    description="A scan with this nonce was already recorded: its first answer.",
+)
+@answers(400, 401, 403, 404, 409, 422)
+def checkins(scan: dict[str, Any], slug: str):
+    """Record a scan: event entry, or attendance of a session"""
     found = None
     if len(slug) <= 80 and slug.isprintable():
         found = db.session.execute(
@@ -133,42 +184,24 @@ def checkins(slug: str):
     if found is None:
         return error(404, "There is no such event.")
     event_id, timezone = found
-    try:
-        result = check_in(event_id, staff=g.api_staff, source="api", **fields)
-    except CheckinError as problem:
-        return error(problem.status_code, problem.message)
-    registration = result.registration
-    checkins: list[Checkin] = []
-    if registration is not None:
+    result = check_in(event_id, staff=g.api_staff, source="api", **scan)
+    holder = None
+    if (registration := result.registration) is not None:
         known = result.checkins
-        checkins = list(
-            known if known is not None else _ok_checkins([registration.id])[registration.id]
-        )
-    body = scan_json(result, scan_message(result, timezone), checkins)
-    return jsonify(body), 200 if result.replayed else 201
+        rows = known if known is not None else _ok_checkins([registration.id])[registration.id]
+        holder = Holder(registration, list(rows))
+    answer = ScanAnswer(result, scan_message(result, timezone), holder)
+    return answer, 200 if result.replayed else 201
 
 
-@bp.get("/events/<slug>/registrations")
+@bp.route("/events/<slug>/registrations")
+@bp.doc(operationId="listRegistrations")
 @token_required
-def registrations(slug: str):
-    args = request.args
-    problems: dict[str, str] = {
-        name[:40] or "(empty)": "is not a known parameter"
-        for name in set(args) - {"q", "updated_since", "after", "limit"}
-    }
-    limit = _int_arg("limit", 100, 1, MAX_PAGE, problems)
-    after = _int_arg("after", 0, 0, 2**31 - 1, problems)
-    query = args.get("q", "")
-    if len(query) > 200:
-        problems["q"] = "must be at most 200 characters"
-    since = None
-    if "updated_since" in args:
-        try:
-            since = parse_datetime(args["updated_since"], "updated_since")
-        except Invalid as problem:
-            problems.update(problem.fields)
-    if problems:
-        return error(422, "A query parameter is not valid.", problems)
+@bp.arguments(schemas.RegistrationQuery(), location="query", as_kwargs=True)
+@bp.response(200, schemas.RegistrationPage, description="One page, in a stable order.")
+@answers(401, 403, 404, 422)
+def registrations(slug: str, q: str, after: int, limit: int, updated_since: datetime | None = None):
+    """Registrations with their check-ins, for offline decisions"""
     event = _event(slug)
     if event is None:
         return error(404, "There is no such event.")
@@ -179,49 +212,37 @@ def registrations(slug: str):
         .where(Registration.event_id == event.id, Registration.id > after)
         .options(joinedload(Registration.person), joinedload(Registration.tier))
     )
-    if query.strip():
-        statement = matching(statement, query)
-    if since is not None:
+    if q.strip():
+        statement = matching(statement, q)
+    if updated_since is not None:
         changed = exists().where(
             Checkin.registration_id == Registration.id,
-            or_(Checkin.recorded_at >= since, Checkin.annulled_at >= since),
+            or_(Checkin.recorded_at >= updated_since, Checkin.annulled_at >= updated_since),
         )
-        statement = statement.where(or_(Registration.updated_at >= since, changed))
+        statement = statement.where(or_(Registration.updated_at >= updated_since, changed))
     page = list(db.session.scalars(statement.order_by(Registration.id).limit(limit + 1)))
     more = len(page) > limit
     page = page[:limit]
     checkins = _ok_checkins([registration.id for registration in page])
     next_url = None
     if more:
-        params = {"limit": limit, "after": page[-1].id}
-        if query:
-            params["q"] = query
-        if since is not None:
-            params["updated_since"] = iso(since)
+        params: dict[str, Any] = {"limit": limit, "after": page[-1].id}
+        if q:
+            params["q"] = q
+        if updated_since is not None:
+            params["updated_since"] = schemas.iso(updated_since)
         next_url = url_for("api.registrations", slug=slug, **params)
-    return jsonify(
-        {
-            "items": [registration_json(r, checkins[r.id]) for r in page],
-            "next": next_url,
-            "server_time": iso(server_time),
-        }
-    )
+    items = [Holder(registration, checkins[registration.id]) for registration in page]
+    return {"items": items, "next": next_url, "server_time": server_time}
 
 
-def _int_arg(name: str, default: int, low: int, high: int, problems: dict[str, str]) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    too_long = len(raw) > len(str(high))  # int() of thousands of digits raises
-    if too_long or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        problems[name] = f"must be a whole number from {low} to {high}"
-        return default
-    return int(raw)
-
-
-@bp.get("/events/<slug>/sessions")
+@bp.route("/events/<slug>/sessions")
+@bp.doc(operationId="listSessions")
 @token_required
+@bp.response(200, schemas.SessionList, description="The sessions, in time order.")
+@answers(401, 403, 404)
 def sessions(slug: str):
+    """The agenda sessions that can be scanned into"""
     event = _event(slug)
     if event is None:
         return error(404, "There is no such event.")
@@ -231,23 +252,28 @@ def sessions(slug: str):
         .options(selectinload(AgendaSession.topics).joinedload(SessionTopic.topic))
         .order_by(AgendaSession.starts_at, AgendaSession.id)
     )
-    return jsonify({"items": [session_json(session) for session in rows]})
+    return {"items": rows}
 
 
-@bp.delete("/checkins/<nonce>")
+NONCE_PARAMETER = {
+    "in": "path",
+    "name": "nonce",
+    "required": True,
+    "schema": {"type": "string", "pattern": schemas.NONCE_SCHEMA_PATTERN},
+}
+
+
+@bp.route("/checkins/<nonce>", methods=["DELETE"], parameters=[NONCE_PARAMETER])
+@bp.doc(operationId="annulCheckin")
 @token_required
+@bp.response(200, schemas.Annulment, description="Annulled (annulling twice is harmless).")
+@answers(401, 403, 404, 409)
 def annul(nonce: str):
+    """Undo a successful check-in (an annulment: the record stays)"""
     event_id = None
     if NONCE_PATTERN.fullmatch(nonce):
         event_id = db.session.scalar(select(Checkin.event_id).where(Checkin.nonce == nonce))
     if event_id is None:
         return error(404, "There is no check-in with that nonce.")
-    try:
-        row = annul_checkin(event_id, nonce, staff=g.api_staff)
-    except UnknownCheckin as problem:
-        return error(404, problem.message)
-    except CheckinError as problem:
-        return error(problem.status_code, problem.message)
-    return jsonify(
-        {"status": "annulled", "annulled_at": iso(row.annulled_at), "checkin": checkin_json(row)}
-    )
+    row = annul_checkin(event_id, nonce, staff=g.api_staff)
+    return {"checkin": row}

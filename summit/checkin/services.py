@@ -67,6 +67,8 @@ __all__ = [
 CODE_LIMIT = 80  # what is stored of a scanned code; ticket codes are 32 characters
 NONCE_LIMIT = 64  # leaves room for the ":entry" suffix of a derived entry row
 NONCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+NONCE_RULE = f"1 to {NONCE_LIMIT} characters: letters, digits, '.', '_', '~', '-'"
+DIRECTIONS = ("in", "out")  # into a session (or the event), or out of a session
 REPLAY_TOLERANCE = timedelta(seconds=60)
 LOCK_ATTEMPTS = 3
 NOT_CONFIRMED_REASONS = {
@@ -280,16 +282,21 @@ def _first(rows: list[Checkin], session_id: int | None, direction: str) -> Check
 
 
 def _validate(source: str, direction: str, session_id: int | None, nonce: str | None) -> None:
+    """What a scan must be, whoever asks: the rules of the record, not of a request's shape.
+
+    The API's schema (summit/api/schemas.py) checks the same facts first, from these
+    constants, to name the field in its 422; the desk posts its scans here unchecked.
+    A nonce is the client's id of one scan, and ``<nonce>:entry`` names the entry a
+    session scan adds, so a nonce is short and never contains ':'.
+    """
     if source not in CHECKIN_SOURCES:
         raise InvalidScan(f"source must be one of: {', '.join(CHECKIN_SOURCES)}")
-    if direction not in ("in", "out"):
+    if direction not in DIRECTIONS:
         raise InvalidScan("direction must be 'in' or 'out'")
     if direction == "out" and session_id is None:
         raise InvalidScan("check-out is per session: choose a session")
     if nonce is not None and not NONCE_PATTERN.fullmatch(nonce):
-        raise InvalidScan(
-            f"nonce must be 1 to {NONCE_LIMIT} characters: letters, digits, '.', '_', '~', '-'"
-        )
+        raise InvalidScan(f"nonce must be {NONCE_RULE}")
 
 
 def _scan_time(scanned_at: datetime | None, now: datetime) -> tuple[datetime, bool]:
