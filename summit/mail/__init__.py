@@ -93,9 +93,7 @@ def deliver_in_background_of(app: Flask, ids: list[int] | None = None) -> Delive
             if ids:
                 report = deliver_messages(ids)
             else:
-                due = has_due()
-                db.session.commit()  # end the read, so the claim starts its own write
-                if not due:
+                if not has_due():
                     return None
                 report = deliver_due(limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
             if report.attempted:
@@ -122,9 +120,7 @@ def start_delivery_thread(
         while not stop.wait(interval):
             with app.app_context():
                 try:
-                    due = has_due()
-                    db.session.commit()
-                    if due:
+                    if has_due():
                         report = deliver_due(limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
                         if report.attempted and on_report is not None:
                             on_report(report)

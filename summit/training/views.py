@@ -344,7 +344,6 @@ def edit_entry(entry_id: int):
                                   evidence=_uploaded(form),
                                   remove_evidence=bool(form.remove_evidence.data))  # fmt: skip
         except TrainingError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
             flash("Your entry is saved.", "success")
@@ -648,7 +647,6 @@ def issue_documentation(person_id: int):
         try:
             documentation = series_documentation.issue_documentation(person, staff=_staff())
         except TrainingError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(f"Training series documentation {documentation.serial} is issued.", "success")
@@ -676,7 +674,6 @@ def reissue_documentation(documentation_id: int):
         try:
             new = series_documentation.reissue_documentation(documentation, staff=_staff())
         except TrainingError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(f"Training series documentation {new.serial} is re-issued as version "
@@ -772,7 +769,6 @@ def _edit_resource(resource: TrainingResource | None):
                 checked=bool(form.checked.data),
             )
         except TrainingError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
             flash("The resource is saved.", "success")
