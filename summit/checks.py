@@ -181,11 +181,11 @@ def check_mail(app: Flask, *, network: bool = True) -> Finding | None:
     server = config.get("MAIL_SERVER")
     if not server:
         return Finding("mail", WARN, "not configured (MAIL_SERVER): emails stay in the outbox")
-    address = f"{server}:{config.get('MAIL_PORT', 25)}"
+    address = f"{server}:{config['MAIL_PORT']}"
     if not network:
         return None
     problem = smtp_problem(
-        server, int(config.get("MAIL_PORT", 25)), bool(config.get("MAIL_USE_SSL")),
+        server, int(config["MAIL_PORT"]), bool(config.get("MAIL_USE_SSL")),
         SMTP_PROBE_TIMEOUT,
     )  # fmt: skip
     if problem is None:
@@ -216,12 +216,12 @@ def check_public_url(app: Flask) -> Finding:
 
 def check_rate_limits(app: Flask) -> Finding:
     config = app.config
-    if not config.get("RATELIMIT_ENABLED", True):
+    if not config["RATELIMIT_ENABLED"]:
         return Finding(
             "rate limits", WARN,
             "off (RATELIMIT_ENABLED): sign-in, verification and email-me-a-link are not throttled",
         )  # fmt: skip
-    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    storage = str(config["RATELIMIT_STORAGE_URI"])
     if storage.startswith("memory://"):
         return Finding(
             "rate limits", WARN,

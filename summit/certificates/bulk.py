@@ -204,7 +204,7 @@ def batch_progress(batch: CertificateBatch) -> dict[str, Any]:
 
 
 def default_workers() -> int:
-    configured = current_app.config.get("CERTIFICATE_WORKERS")
+    configured = current_app.config["CERTIFICATE_WORKERS"]
     if configured:
         return max(int(configured), 1)
     return max(len(os.sched_getaffinity(0)), 1)

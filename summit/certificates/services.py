@@ -100,7 +100,7 @@ def grouped_verification_code(code: str) -> str:
 
 
 def serial_prefix(event: Event) -> str:
-    prefix = current_app.config.get("CERTIFICATE_SERIAL_PREFIX") or "S5"
+    prefix = current_app.config["CERTIFICATE_SERIAL_PREFIX"]
     return f"{prefix}-{event.starts_on.year}-"
 
 

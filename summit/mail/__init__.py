@@ -37,16 +37,9 @@ _last_retry_check = 0.0
 
 
 def init_mail(app: Flask) -> None:
-    """Set the mail defaults, add the CLI commands and delivery after requests."""
+    """Add the CLI commands and delivery after requests (defaults: ``summit.config``)."""
     from summit.mail.cli import init_mail_cli
 
-    app.config.setdefault("MAIL_TIMEOUT", 10)
-    app.config.setdefault("MAIL_MAX_ATTEMPTS", 12)
-    app.config.setdefault("MAIL_RETRY_BASE_SECONDS", 60)
-    app.config.setdefault("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
-    app.config.setdefault("MAIL_DELIVER_AFTER_REQUEST", not app.testing)
-    app.config.setdefault("MAIL_AFTER_REQUEST_LIMIT", 10)
-    app.config.setdefault("MAIL_RETRY_CHECK_SECONDS", 60)
     init_mail_cli(app)
     app.after_request(_deliver_after_response)
 

@@ -424,13 +424,13 @@ def _update(ids: list[int], **values: Any) -> None:
 
 
 def _max_attempts() -> int:
-    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", 12))
+    return int(current_app.config["MAIL_MAX_ATTEMPTS"])
 
 
 def backoff(attempts: int) -> timedelta:
     """1 minute after the first failure, doubling each time, at most 6 hours."""
-    base = float(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
-    cap = float(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
+    base = float(current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    cap = float(current_app.config["MAIL_RETRY_MAX_SECONDS"])
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
@@ -541,7 +541,7 @@ class _TimeoutConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         state = self.mail
-        timeout = float(current_app.config.get("MAIL_TIMEOUT", 10))
+        timeout = float(current_app.config["MAIL_TIMEOUT"])
         factory = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
         host = factory(state.server, state.port, timeout=timeout)
         try:

@@ -217,7 +217,7 @@ def _insert_invoice(
 
 def _next_invoice_number(year: int) -> str:
     """``S5-2027-INV-000123``: per event year, zero-padded so text order is number order."""
-    prefix = f"{current_app.config.get('INVOICE_NUMBER_PREFIX', 'S5')}-{year}-INV-"
+    prefix = f"{current_app.config['INVOICE_NUMBER_PREFIX']}-{year}-INV-"
     last = db.session.scalar(
         select(Invoice.number)
         .where(Invoice.number.startswith(prefix, autoescape=True))

@@ -169,7 +169,7 @@ def stripe_webhook():
             payload,
             request.headers.get("Stripe-Signature"),
             current_app.config["STRIPE_WEBHOOK_SECRET"],
-            int(current_app.config.get("STRIPE_WEBHOOK_TOLERANCE", 300)),
+            int(current_app.config["STRIPE_WEBHOOK_TOLERANCE"]),
         )
         event: Any = json.loads(payload)
     except stripe.SignatureVerificationError:

@@ -169,7 +169,7 @@ def change_state(
     if new_state == "cancelled":
         registration.cancelled_at = now
     if new_state == "offered":
-        hours = current_app.config.get("OFFER_HOLD_HOURS", 48)
+        hours = current_app.config["OFFER_HOLD_HOURS"]
         registration.offer_expires_at = now + timedelta(hours=hours)
     elif old_state == "offered":
         registration.offer_expires_at = None

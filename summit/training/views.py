@@ -52,10 +52,10 @@ from summit.portal.access import (
 )
 from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import staff_required
-from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
 from summit.training import resources as resource_services
+from summit.training import services, share_rate_limit, shares
 from summit.training.documents import record_filename, render_record_pdf
 from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
 from summit.training.forms import (
@@ -83,7 +83,7 @@ blueprints = (bp, portal_bp, staff_bp)
 
 
 def _share_limit() -> str:
-    return str(setting("RECORD_SHARE_RATE_LIMIT", DEFAULT_SHARE_RATE_LIMIT))
+    return share_rate_limit()
 
 
 @portal_bp.after_request
