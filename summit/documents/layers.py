@@ -385,15 +385,6 @@ def render_layered(
     pushed the footer onto a second page): the result always reads the same.
     """
     author = current_app.config["ORGANISATION_NAME"]
-    if not layering_supported():
-        return render_pdf(
-            template_name,
-            {**context, "layer": "full"},
-            title=title,
-            subject=subject,
-            stylesheets=stylesheets,
-            pdf_variant=pdf_variant,
-        )
     candidates = [
         functools.partial(
             document_html,
@@ -404,7 +395,9 @@ def render_layered(
         )
         for variant in variants
     ]
-    chosen = _choose_backdrop(candidates, author=author, stylesheets=stylesheets)
+    chosen = None
+    if layering_supported():
+        chosen = _choose_backdrop(candidates, author=author, stylesheets=stylesheets)
     if chosen is not None:
         index, measured = chosen
         foreground = lay_out(
