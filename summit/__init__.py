@@ -32,7 +32,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_cli(app)
     register_mail(app)
-    register_documents(app)
     return app
 
 
@@ -116,14 +115,3 @@ def register_mail(app: Flask) -> None:
     from summit.mail import init_mail
 
     init_mail(app)
-
-
-def register_documents(app: Flask) -> None:
-    """Keep the process from holding on to the font copies every PDF makes.
-
-    What the machine lacks (fonts, fast font subsetting…) is said once when the demo
-    or the web server starts (``summit.checks.warn_at_start``), not by every command.
-    """
-    from summit.documents.pdf import return_large_buffers_promptly
-
-    return_large_buffers_promptly()

@@ -88,6 +88,13 @@ def fast_font_subsetting() -> bool:
     return probe()
 
 
+def layering_problem() -> str | None:
+    """What layered certificates need and this WeasyPrint lacks (None: nothing)."""
+    from summit.documents.layers import missing_internals
+
+    return missing_internals()
+
+
 def smtp_problem(host: str, port: int, use_ssl: bool, timeout: float) -> str | None:
     """Why the mail server does not answer, or None when it greets us (no login, no mail)."""
     factory = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
@@ -171,6 +178,18 @@ def check_font_subsetting(app: Flask) -> Finding:
     )  # fmt: skip
 
 
+def check_layered_printing(app: Flask) -> Finding:
+    problem = layering_problem()
+    if problem is None:
+        return Finding("PDF layers", OK, "certificates share a backdrop per layout")
+    return Finding(
+        "PDF layers",
+        WARN,
+        f"certificates are printed whole, slower in bulk: this WeasyPrint "
+        f"lacks what layered printing uses ({problem}); install the range pyproject.toml pins",
+    )
+
+
 def check_mail(app: Flask, *, network: bool = True) -> Finding | None:
     """Configured and answering; without ``network`` only whether it is configured."""
     config = app.config
@@ -181,11 +200,11 @@ def check_mail(app: Flask, *, network: bool = True) -> Finding | None:
     server = config.get("MAIL_SERVER")
     if not server:
         return Finding("mail", WARN, "not configured (MAIL_SERVER): emails stay in the outbox")
-    address = f"{server}:{config.get('MAIL_PORT', 25)}"
+    address = f"{server}:{config['MAIL_PORT']}"
     if not network:
         return None
     problem = smtp_problem(
-        server, int(config.get("MAIL_PORT", 25)), bool(config.get("MAIL_USE_SSL")),
+        server, int(config["MAIL_PORT"]), bool(config.get("MAIL_USE_SSL")),
         SMTP_PROBE_TIMEOUT,
     )  # fmt: skip
     if problem is None:
@@ -216,12 +235,12 @@ def check_public_url(app: Flask) -> Finding:
 
 def check_rate_limits(app: Flask) -> Finding:
     config = app.config
-    if not config.get("RATELIMIT_ENABLED", True):
+    if not config["RATELIMIT_ENABLED"]:
         return Finding(
             "rate limits", WARN,
             "off (RATELIMIT_ENABLED): sign-in, verification and email-me-a-link are not throttled",
         )  # fmt: skip
-    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    storage = str(config["RATELIMIT_STORAGE_URI"])
     if storage.startswith("memory://"):
         return Finding(
             "rate limits", WARN,
@@ -267,8 +286,8 @@ def check_database(app: Flask) -> Finding:
 def run_checks(app: Flask) -> list[Finding]:
     """Every probe, network ones included, for ``flask --app summit check``."""
     probes: list[Callable[[Flask], Finding | None]] = [
-        check_database, check_fonts, check_font_subsetting, check_mail, check_public_url,
-        check_rate_limits,
+        check_database, check_fonts, check_font_subsetting, check_layered_printing, check_mail,
+        check_public_url, check_rate_limits,
     ]  # fmt: skip
     return [finding for probe in probes if (finding := probe(app)) is not None]
 
@@ -282,6 +301,7 @@ def start_warnings(app: Flask, *, demo: bool = False) -> list[Finding]:
     findings = [
         check_fonts(app),
         check_font_subsetting(app),
+        check_layered_printing(app),
         check_mail(app, network=demo),
     ]
     if not demo:

@@ -18,6 +18,7 @@ from summit.checks import FAIL, WARN, run_checks, warn_at_start
 from summit.curricula import ensure_curricula
 from summit.demo import seed_demo, use_demo_settings
 from summit.demo_history import seed_past_summit
+from summit.documents.pdf import return_large_buffers_promptly
 from summit.extensions import db
 from summit.mail import start_delivery_thread
 
@@ -122,6 +123,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             f"    page:          {url}/verify/{certificate.verification_code}\n"
         )
     if not no_serve:
+        return_large_buffers_promptly()  # the demo server prints PDFs in this process
         warn_at_start(app, demo=True)
         start_delivery_thread(app, on_report=lambda report: click.echo(f"  Mail: {report}."))
         # Flask refuses app.run() inside its own CLI, so serve with werkzeug directly.

@@ -10,7 +10,7 @@ from flask import current_app
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "America/Los_Angeles")
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def today_local() -> date:

@@ -58,6 +58,8 @@ class Defaults:
     STORAGE_DIR: str | None = None
     VERIFY_RATE_LIMIT = "30 per minute"
     CERTIFICATE_WORKERS: int | None = None
+    # Run the bulk issue inside the request instead of a CLI process (tests only).
+    CERTIFICATE_BATCH_INLINE = False
     CERTIFICATE_SERIAL_PREFIX = "S5"
     TRAINING_CURRICULUM = "wa-rcw-28a-310-515"
     TRAINING_REQUIRED_MINUTES = 60
@@ -87,6 +89,16 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "S5 Summit <s5@esd105.org>"
+    # The outbox (docs/mail.md): SMTP socket timeout, attempts before a message is
+    # given up, and the back-off between them (doubling from the base, at most the max).
+    MAIL_TIMEOUT = 10
+    MAIL_MAX_ATTEMPTS = 12
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    # Send a request's mail right after its response; None means on, except under tests.
+    MAIL_DELIVER_AFTER_REQUEST: bool | None = None
+    MAIL_AFTER_REQUEST_LIMIT = 10
+    MAIL_RETRY_CHECK_SECONDS = 60
 
     ORGANISATION_NAME = "ESD 105"
     ORGANISATION_UNIT = "School Safety Operations and Coordination Center (SSOCC)"
@@ -116,6 +128,8 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     app.config["INVOICE_DUE_DAYS"] = _due_days(app.config.get("INVOICE_DUE_DAYS"))
+    if app.config["MAIL_DELIVER_AFTER_REQUEST"] is None:
+        app.config["MAIL_DELIVER_AFTER_REQUEST"] = not app.testing
     public_url = app.config.get("PUBLIC_URL")
     if public_url:
         app.config["PUBLIC_URL"] = public_url.rstrip("/")

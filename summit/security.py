@@ -34,7 +34,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_security(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 

@@ -200,3 +200,48 @@ def test_a_second_version_is_layered_and_says_so(make_registration, monkeypatch)
     pdf = certificate_pdf(second)
     assert is_layered(pdf)
     assert f"{second.serial} v2" in " ".join(pdf_text(pdf).split())
+
+
+# --- WeasyPrint internals behind one door -------------------------------------------
+
+
+def test_this_weasyprint_has_what_layers_need():
+    """The pinned WeasyPrint passes the start-up probe (else every test above is moot)."""
+    assert layers.missing_internals() is None
+
+
+def test_the_probe_notices_when_page_boxes_are_gone(monkeypatch):
+    from weasyprint.document import Page
+
+    laid_out = Page.__init__
+
+    def renamed(self, *args, **kwargs):  # a release that renames the private attribute
+        laid_out(self, *args, **kwargs)
+        self._renamed_box = self.__dict__.pop("_page_box")
+
+    monkeypatch.setattr(Page, "__init__", renamed)
+    layers.missing_internals.cache_clear()
+    try:
+        assert "_page_box" in layers.missing_internals()
+    finally:
+        monkeypatch.undo()
+        layers.missing_internals.cache_clear()
+
+
+def test_without_the_internals_certificates_print_whole_with_one_warning(
+    make_event, make_registration, monkeypatch, caplog
+):
+    monkeypatch.setattr(layers, "missing_internals", lambda: "page._page_box is missing")
+    monkeypatch.setattr(layers, "_warned", False)
+    event = make_event()
+    prints = []
+    with caplog.at_level("WARNING", logger="summit.documents"):
+        for _ in range(3):
+            registration = make_registration(event=event)
+            attend(registration)
+            certificate = issue_certificate(registration).certificate
+            prints.append((certificate_pdf(certificate), registration.person.last_name))
+    assert [is_layered(pdf) for pdf, _ in prints] == [False, False, False]
+    assert all(squash(name) in squash(pdf_text(pdf)) for pdf, name in prints)
+    (warning,) = [r for r in caplog.records if r.name == "summit.documents"]
+    assert "printed whole" in warning.getMessage()

@@ -23,6 +23,7 @@ def machine(monkeypatch):
     class Machine:
         missing_families: set[str] = set()
         harfbuzz = True
+        layers_problem: str | None = None
         smtp: str | None = None
         heads = ({"a12b75c79a7a"}, {"a12b75c79a7a"}, {"a12b75c79a7a"})
         smtp_calls = 0
@@ -39,6 +40,7 @@ def machine(monkeypatch):
 
     monkeypatch.setattr(checks, "installed_family", lambda f: f not in Machine.missing_families)
     monkeypatch.setattr(checks, "fast_font_subsetting", lambda: Machine.harfbuzz)
+    monkeypatch.setattr(checks, "layering_problem", lambda: Machine.layers_problem)
     monkeypatch.setattr(checks, "smtp_problem", smtp_problem)
     monkeypatch.setattr(checks, "schema_heads", schema_heads)
     return Machine
@@ -72,7 +74,15 @@ def test_a_complete_install_is_ok_on_every_line(configured, runner, machine):
 
     assert result.exit_code == 0, result.output
     report = lines(result.output)
-    assert set(report) == {"database", "fonts", "PDF speed", "mail", "public URL", "rate limits"}
+    assert set(report) == {
+        "database",
+        "fonts",
+        "PDF speed",
+        "PDF layers",
+        "mail",
+        "public URL",
+        "rate limits",
+    }
     assert all(line.startswith("OK") for line in report.values()), result.output
     assert "smtp.esd105.example:587 answers" in report["mail"]
     assert "secret" not in result.output  # the limiter's password is not printed
@@ -217,3 +227,11 @@ def test_nothing_is_said_under_tests_or_by_the_app_factory(
         app = make_app()
         assert checks.warn_at_start(app) is False  # TESTING
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_weasyprint_without_what_layers_need_is_a_warning(runner, configured, machine):
+    machine.layers_problem = "AttributeError: 'Page' object has no attribute '_page_box'"
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output  # certificates still print, whole
+    line = lines(result.output)["PDF layers"]
+    assert line.startswith("WARN") and "printed whole" in line and "_page_box" in line

@@ -1,10 +1,13 @@
+import ast
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
+import summit
 from summit import create_app
-from summit.config import ConfigError, normalise_database_url
+from summit.config import ConfigError, Defaults, normalise_database_url
 
 
 @pytest.fixture
@@ -107,3 +110,38 @@ def test_no_placeholder_address_or_phone_by_default(instance_dir):
     config = create_app().config
     assert config["ORGANISATION_ADDRESS"] == config["ORGANISATION_PHONE"] == ""
     assert config["INVOICE_DUE_DAYS"] is None
+
+
+def test_mail_delivery_defaults_come_from_the_defaults_class(instance_dir, monkeypatch):
+    monkeypatch.setenv("SUMMIT_MAIL_MAX_ATTEMPTS", "4")
+    app = create_app()
+    assert app.config["MAIL_MAX_ATTEMPTS"] == 4
+    assert app.config["MAIL_RETRY_MAX_SECONDS"] == Defaults.MAIL_RETRY_MAX_SECONDS
+    assert app.config["MAIL_DELIVER_AFTER_REQUEST"] is True  # a real site sends right away
+    assert create_app({"TESTING": True}).config["MAIL_DELIVER_AFTER_REQUEST"] is False
+    assert create_app({"TESTING": True, "MAIL_DELIVER_AFTER_REQUEST": True}).config[
+        "MAIL_DELIVER_AFTER_REQUEST"
+    ]
+
+
+def _default_repeated(node: ast.AST) -> bool:
+    """``….config.get(KEY, default)`` or ``….config.setdefault(…)``."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    owner = node.func.value
+    on_config = isinstance(owner, ast.Attribute) and owner.attr == "config"
+    on_config = on_config or (isinstance(owner, ast.Name) and owner.id == "config")
+    method = node.func.attr
+    return on_config and (method == "setdefault" or (method == "get" and len(node.args) > 1))
+
+
+def test_every_default_lives_in_config_defaults_only():
+    """A second default beside ``Defaults`` drifts from it: none in the package."""
+    package = Path(summit.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if _default_repeated(node)
+    ]
+    assert found == []

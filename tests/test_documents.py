@@ -224,3 +224,23 @@ def test_a_freed_font_copy_goes_back_to_the_system(mode):
         assert kept < 5
     else:  # glibc's own choice, the reason for the fix: the heap keeps the copy
         assert kept > 20
+
+
+def test_building_the_app_leaves_the_process_allocator_alone(make_app, monkeypatch):
+    """``mallopt`` is for the processes that print (wsgi.py, issue-certificates), not imports."""
+    from summit.documents import pdf
+
+    calls = []
+    monkeypatch.setattr(pdf, "return_large_buffers_promptly", lambda: calls.append(1))
+    make_app()
+    assert calls == []
+
+
+def test_the_bulk_issue_command_returns_big_buffers_before_it_forks(app, monkeypatch):
+    from summit.certificates import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "return_large_buffers_promptly", lambda: calls.append(1))
+    result = app.test_cli_runner().invoke(args=["issue-certificates", "no-such-event"])
+    assert "no event 'no-such-event'" in result.output
+    assert calls == [1]

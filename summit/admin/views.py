@@ -161,7 +161,6 @@ def _perform(
     try:
         run(registration, form)
     except RegistrationError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return _detail_page(db.get_or_404(Registration, registration_id), status=error.status_code)
     flash(done, "success")
@@ -244,6 +243,8 @@ def resend(registration_id: int):
 
 @bp.errorhandler(RegistrationError)
 def _registration_error(error: RegistrationError):
-    """A rule broken outside ``_perform`` still answers with its message, never a 500."""
-    db.session.rollback()
+    """A rule broken outside ``_perform`` still answers with its message, never a 500.
+
+    Services roll back what they began (``write_transaction``) before they raise.
+    """
     return render_error(error.status_code, error.message)

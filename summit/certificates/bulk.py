@@ -49,6 +49,7 @@ from summit.models import (
     StaffUser,
     utcnow,
 )
+from summit.transactions import lock_row, write_transaction
 
 STALE_AFTER = timedelta(minutes=2)
 CHUNK_SIZE = 8  # the smallest chunk
@@ -165,14 +166,12 @@ def latest_batch(event: Event) -> CertificateBatch | None:
     )
 
 
+@write_transaction()
 def create_batch(event: Event, *, actor: StaffUser | None = None) -> CertificateBatch:
     """A queued batch for the event; refused while another one is alive."""
-    from summit.registration.services import lock_event
-
-    lock_event(event.id)
+    lock_row(Event, event.id)
     busy = active_batch(event)
     if busy is not None:
-        db.session.rollback()
         raise BatchBusy("Certificates for this event are being issued already.")
     now = utcnow()
     batch = CertificateBatch(
@@ -183,7 +182,6 @@ def create_batch(event: Event, *, actor: StaffUser | None = None) -> Certificate
         heartbeat_at=now,
     )
     db.session.add(batch)
-    db.session.commit()
     return batch
 
 
@@ -205,20 +203,8 @@ def batch_progress(batch: CertificateBatch) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _begin_write() -> None:
-    """End any read and start a writing transaction (SQLite: ``BEGIN IMMEDIATE``).
-
-    Workers commit all the time; a SQLite reader that then writes could not
-    upgrade its snapshot and would fail at once instead of waiting its turn.
-    """
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
-
-
 def default_workers() -> int:
-    configured = current_app.config.get("CERTIFICATE_WORKERS")
+    configured = current_app.config["CERTIFICATE_WORKERS"]
     if configured:
         return max(int(configured), 1)
     return max(len(os.sched_getaffinity(0)), 1)
@@ -255,16 +241,15 @@ def run_batch(
     event = db.session.get(Event, batch.event_id)
     actor_id = batch.started_by_id
     ids = plan(event)
-    _begin_write()
-    batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-    now = utcnow()
-    batch.status = "running"
-    batch.started_at = batch.started_at or now
-    batch.heartbeat_at = now
-    batch.finished_at = None
-    batch.total = len(ids) + (batch.done or 0)  # a resumed batch keeps what it did
-    batch.message = ""
-    db.session.commit()
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+        now = utcnow()
+        batch.status = "running"
+        batch.started_at = batch.started_at or now
+        batch.heartbeat_at = now
+        batch.finished_at = None
+        batch.total = len(ids) + (batch.done or 0)  # a resumed batch keeps what it did
+        batch.message = ""
     if progress:
         progress(batch)
     workers = default_workers() if workers is None else workers
@@ -273,32 +258,29 @@ def run_batch(
     errors: list[str] = []
     try:
         for result in _results(chunks, event.id, actor_id, notify, workers):
-            _begin_write()
-            batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-            batch.done += result.done
-            batch.failed += result.failed
-            batch.heartbeat_at = utcnow()
-            errors.extend(result.errors)
-            if errors:
-                batch.message = "; ".join(errors[-3:])[:1000]
-            db.session.commit()
+            with write_transaction():
+                batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+                batch.done += result.done
+                batch.failed += result.failed
+                batch.heartbeat_at = utcnow()
+                errors.extend(result.errors)
+                if errors:
+                    batch.message = "; ".join(errors[-3:])[:1000]
             if progress:
                 progress(batch)
     except BaseException as error:
-        db.session.rollback()
-        _begin_write()
-        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-        batch.status = "failed"
-        batch.message = f"stopped: {type(error).__name__}: {error}"[:1000]
-        batch.finished_at = utcnow()
-        db.session.commit()
+        db.session.rollback()  # whatever the failed chunk left unfinished
+        with write_transaction():
+            batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+            batch.status = "failed"
+            batch.message = f"stopped: {type(error).__name__}: {error}"[:1000]
+            batch.finished_at = utcnow()
         raise
-    _begin_write()
-    batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-    batch.status = "finished"
-    batch.finished_at = utcnow()
-    batch.heartbeat_at = batch.finished_at
-    db.session.commit()
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+        batch.status = "finished"
+        batch.finished_at = utcnow()
+        batch.heartbeat_at = batch.finished_at
     if progress:
         progress(batch)
     return batch

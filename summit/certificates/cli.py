@@ -9,6 +9,7 @@ from sqlalchemy import select
 from summit.certificates import bulk
 from summit.certificates.branding import branding_warnings, is_signed
 from summit.certificates.eligibility import certificates_open_at, too_early_message
+from summit.documents.pdf import return_large_buffers_promptly
 from summit.extensions import db
 from summit.models import CertificateBatch, Event, utcnow
 
@@ -27,6 +28,7 @@ def issue_certificates_command(
 ) -> None:
     """Issue every certificate the event SLUG earns: new ones, and new versions where the
     credit changed. Safe to rerun after a crash: it finishes the rest."""
+    return_large_buffers_promptly()  # before the workers fork: they inherit it
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         raise click.ClickException(f"no event {slug!r}")

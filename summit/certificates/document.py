@@ -199,8 +199,7 @@ def render_preview_pdf(event: Event, details: dict[str, Any]) -> bytes:
     return _render(
         event,
         details,
-        serial=f"{current_app.config.get('CERTIFICATE_SERIAL_PREFIX') or 'S5'}-"
-        f"{event.starts_on.year}-PREVIEW",
+        serial=f"{current_app.config['CERTIFICATE_SERIAL_PREFIX']}-{event.starts_on.year}-PREVIEW",
         code=PREVIEW_CODE,
         issued_on=_issue_date(None, event.timezone),
         version=0,

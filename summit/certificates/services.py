@@ -55,8 +55,8 @@ from summit.models import (
     TrainingResource,
     utcnow,
 )
-from summit.registration.services import lock_event
 from summit.templating import date_range
+from summit.transactions import lock_row, write_transaction
 
 Actor = StaffUser | str
 
@@ -100,7 +100,7 @@ def grouped_verification_code(code: str) -> str:
 
 
 def serial_prefix(event: Event) -> str:
-    prefix = current_app.config.get("CERTIFICATE_SERIAL_PREFIX") or "S5"
+    prefix = current_app.config["CERTIFICATE_SERIAL_PREFIX"]
     return f"{prefix}-{event.starts_on.year}-"
 
 
@@ -438,79 +438,87 @@ def _reserve(event_id: int, plans: list[IssuePlan], *, actor: Actor, now: dateti
     """
     registration_ids = [plan.registration.id for plan in plans]
     for attempt in range(1, RESERVE_ATTEMPTS + 1):
-        event = lock_event(event_id)
-        pending = {
-            certificate.registration_id: certificate
-            for certificate in db.session.scalars(
-                select(Certificate).where(
-                    Certificate.registration_id.in_(registration_ids),
-                    Certificate.file_path == "",
-                )
-            )
-        }
-        earlier = {
-            row.registration_id: row
-            for row in db.session.execute(
-                select(
-                    Certificate.registration_id,
-                    Certificate.serial_number,
-                    Certificate.serial,
-                    func.max(Certificate.version).label("version"),
-                )
-                .where(Certificate.registration_id.in_(registration_ids))
-                .group_by(
-                    Certificate.registration_id, Certificate.serial_number, Certificate.serial
-                )
-            )
-        }
-        prefix = serial_prefix(event)
-        highest = db.session.scalar(
-            select(func.max(Certificate.serial_number)).where(Certificate.serial.like(f"{prefix}%"))
-        )
-        next_number = (highest or 0) + 1
-        rows = []
-        for plan, registration_id in zip(plans, registration_ids, strict=True):
-            row = pending.get(registration_id)
-            if row is None:
-                before = earlier.get(registration_id)
-                if before is not None:
-                    number, serial, version = before[1], before[2], before[3] + 1
-                else:
-                    number, version = next_number, 1
-                    serial = format_serial(event, number)
-                    next_number += 1
-                row = Certificate(
-                    registration_id=registration_id,
-                    event_id=event.id,
-                    serial_number=number,
-                    serial=serial,
-                    version=version,
-                    verification_code=new_verification_code(),
-                    file_path="",
-                    revoked_at=now,
-                    revoked_reason=PENDING,
-                )
-                db.session.add(row)
-            row.kind = plan.details["kind"]
-            row.details = plan.details
-            row.content_hash = plan.digest
-            row.issued_at = now
-            row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
-            rows.append(row)
         try:
-            db.session.flush()
-            ids = [row.id for row in rows]
-            db.session.commit()
+            return _reserve_once(event_id, plans, registration_ids, actor=actor, now=now)
         except IntegrityError:
             # Another event of the same year took a number first: count again.
-            db.session.rollback()
             if attempt == RESERVE_ATTEMPTS:
                 raise
-            continue
-        return ids
     raise AssertionError("unreachable")
 
 
+@write_transaction()
+def _reserve_once(
+    event_id: int,
+    plans: list[IssuePlan],
+    registration_ids: list[int],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[int]:
+    """One try at :func:`_reserve`, under the event's lock; committed when it returns."""
+    event = lock_row(Event, event_id)
+    pending = {
+        certificate.registration_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(
+                Certificate.registration_id.in_(registration_ids),
+                Certificate.file_path == "",
+            )
+        )
+    }
+    earlier = {
+        row.registration_id: row
+        for row in db.session.execute(
+            select(
+                Certificate.registration_id,
+                Certificate.serial_number,
+                Certificate.serial,
+                func.max(Certificate.version).label("version"),
+            )
+            .where(Certificate.registration_id.in_(registration_ids))
+            .group_by(Certificate.registration_id, Certificate.serial_number, Certificate.serial)
+        )
+    }
+    prefix = serial_prefix(event)
+    highest = db.session.scalar(
+        select(func.max(Certificate.serial_number)).where(Certificate.serial.like(f"{prefix}%"))
+    )
+    next_number = (highest or 0) + 1
+    rows = []
+    for plan, registration_id in zip(plans, registration_ids, strict=True):
+        row = pending.get(registration_id)
+        if row is None:
+            before = earlier.get(registration_id)
+            if before is not None:
+                number, serial, version = before[1], before[2], before[3] + 1
+            else:
+                number, version = next_number, 1
+                serial = format_serial(event, number)
+                next_number += 1
+            row = Certificate(
+                registration_id=registration_id,
+                event_id=event.id,
+                serial_number=number,
+                serial=serial,
+                version=version,
+                verification_code=new_verification_code(),
+                file_path="",
+                revoked_at=now,
+                revoked_reason=PENDING,
+            )
+            db.session.add(row)
+        row.kind = plan.details["kind"]
+        row.details = plan.details
+        row.content_hash = plan.digest
+        row.issued_at = now
+        row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
+        rows.append(row)
+    db.session.flush()
+    return [row.id for row in rows]
+
+
+@write_transaction()
 def _finish(
     event_id: int,
     printed: dict[int, bytes | None],
@@ -523,7 +531,7 @@ def _finish(
     results: dict[int, tuple[Certificate, str]] = {}
     if not printed:
         return results
-    lock_event(event_id)
+    lock_row(Event, event_id)
     rows = list(_load_certificates(list(printed), with_people=notify).values())
     waiting = [row for row in rows if is_pending(row)]
     for row in rows:
@@ -575,7 +583,6 @@ def _finish(
             )
         results[row.id] = (row, "reissued" if reissue else "issued")
     queue_registration_emails(emails)  # under the event's lock: no twin can race them
-    db.session.commit()
     return results
 
 
@@ -609,6 +616,7 @@ def resend_certificate_email(certificate: Certificate, *, attach_pdf: bool = Fal
 # --- revoke, withhold ---------------------------------------------------------------
 
 
+@write_transaction()
 def revoke_certificate(
     certificate: Certificate, *, actor: Actor, reason: str, now: datetime | None = None
 ) -> Certificate:
@@ -617,7 +625,7 @@ def revoke_certificate(
     if not reason:
         raise ReasonRequired("Give a reason for revoking the certificate.")
     certificate_id = certificate.id
-    lock_event(certificate.event_id)
+    lock_row(Event, certificate.event_id)
     certificate = db.session.get(Certificate, certificate_id, populate_existing=True)
     if certificate is None or is_pending(certificate):
         raise AlreadyRevoked("There is no such certificate.")
@@ -632,10 +640,10 @@ def revoke_certificate(
         after={"reason": reason},
         actor=actor,
     )
-    db.session.commit()
     return certificate
 
 
+@write_transaction()
 def withhold_certificate(
     registration: Registration, *, actor: Actor, reason: str, now: datetime | None = None
 ) -> Registration:
@@ -644,7 +652,7 @@ def withhold_certificate(
     if not reason:
         raise ReasonRequired("Give a reason for withholding the certificate.")
     registration_id = registration.id
-    lock_event(registration.event_id)
+    lock_row(Event, registration.event_id)
     registration = db.session.get(Registration, registration_id, populate_existing=True)
     before = registration.certificate_withheld_reason
     registration.certificate_withheld_reason = reason
@@ -659,21 +667,20 @@ def withhold_certificate(
         after={"withheld": reason, "revoked": current.serial if current else None},
         actor=actor,
     )
-    db.session.commit()
     return registration
 
 
+@write_transaction()
 def release_certificate(registration: Registration, *, actor: Actor) -> Registration:
     """Undo a withholding; the next issue prints the certificate the credit earns."""
     registration_id = registration.id
-    lock_event(registration.event_id)
+    lock_row(Event, registration.event_id)
     registration = db.session.get(Registration, registration_id, populate_existing=True)
     before = registration.certificate_withheld_reason
     registration.certificate_withheld_reason = None
     audit.record(
         "certificate.release", registration, before={"withheld": before}, after=None, actor=actor
     )
-    db.session.commit()
     return registration
 
 

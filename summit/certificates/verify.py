@@ -46,11 +46,9 @@ from summit.training.proof import verify_documentation
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
-DEFAULT_VERIFY_RATE_LIMIT = "30 per minute"
-
 
 def _verify_limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT
+    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 verify_limit = limiter.shared_limit(_verify_limit, scope="verify")

@@ -345,7 +345,7 @@ def start_background_batch(event: Event, batch, *, notify: bool) -> None:
 
     Tests replace this with an in-process run (``CERTIFICATE_BATCH_INLINE``).
     """
-    if current_app.config.get("CERTIFICATE_BATCH_INLINE"):
+    if current_app.config["CERTIFICATE_BATCH_INLINE"]:
         bulk.run_batch(batch.id, notify=notify, workers=0)
         return
     command = [sys.executable, "-m", "flask", "--app", "summit", "issue-certificates",

@@ -6,9 +6,9 @@ idempotent: the same nonce again returns the first answer, so a network drop
 mid-scan or an offline replay can never check someone in twice.
 
 "Already checked in" must be exact when two desks scan one ticket at the same
-moment, so a scan locks the registration before it looks for an earlier
-check-in: PostgreSQL ``SELECT … FOR UPDATE`` on the registration row, SQLite the
-write lock up front (``BEGIN IMMEDIATE``, waiting up to the 15 s busy timeout).
+moment, so a scan runs in a ``write_transaction`` and locks the registration
+before it looks for an earlier check-in (PostgreSQL ``SELECT … FOR UPDATE`` on the
+registration row; SQLite holds its write lock from the start).
 Scanned input is only ever looked up as a ticket code, never as an internal id.
 """
 
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from summit import audit
@@ -46,6 +45,7 @@ from summit.models import (
     utcnow,
 )
 from summit.registration.services import register_attendee
+from summit.transactions import for_update, write_transaction
 
 __all__ = [
     "Credit",
@@ -70,7 +70,6 @@ NONCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 NONCE_RULE = f"1 to {NONCE_LIMIT} characters: letters, digits, '.', '_', '~', '-'"
 DIRECTIONS = ("in", "out")  # into a session (or the event), or out of a session
 REPLAY_TOLERANCE = timedelta(seconds=60)
-LOCK_ATTEMPTS = 3
 NOT_CONFIRMED_REASONS = {
     "pending_approval": "waiting for staff approval",
     "awaiting_payment": "awaiting payment",
@@ -165,27 +164,20 @@ def check_in(
     staff_id = staff.id if staff is not None else None
     if session_id is not None:
         _session_of(event_id, session_id)
-    for attempt in range(1, LOCK_ATTEMPTS + 1):
-        try:
-            return _check_in_once(
-                event_id, code, staff_id=staff_id, source=source, session_id=session_id,
-                nonce=nonce, scanned_at=scanned_at, direction=direction, now=now,
-                is_replay=is_replay,
-            )  # fmt: skip
-        except IntegrityError:
-            db.session.rollback()
-            earlier = _by_nonce(nonce)
-            if earlier is None:
-                raise
-            return _answer_again(earlier, event_id)
-        except OperationalError as error:
-            db.session.rollback()
-            if attempt == LOCK_ATTEMPTS or "locked" not in str(error.orig).lower():
-                raise
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
+    try:
+        return _check_in_once(
+            event_id, code, staff_id=staff_id, source=source, session_id=session_id,
+            nonce=nonce, scanned_at=scanned_at, direction=direction, now=now,
+            is_replay=is_replay,
+        )  # fmt: skip
+    except IntegrityError:  # a nonce seen before: answered from the first scan
+        earlier = _by_nonce(nonce)
+        if earlier is None:
+            raise
+        return _answer_again(earlier, event_id)
 
 
+@write_transaction(keep_loaded=True)
 def _check_in_once(
     event_id: int,
     code: str,
@@ -199,7 +191,11 @@ def _check_in_once(
     now: datetime,
     is_replay: bool,
 ) -> ScanResult:
-    _begin_write()
+    """One scan under the registration's lock; what was loaded stays loaded after the commit.
+
+    The registration was locked while it was read, so what is in memory is what
+    was committed; reloading it row by row would only cost queries on every scan.
+    """
     registration = _registration_for(code)
     agenda = db.session.get(AgendaSession, session_id) if session_id is not None else None
     own = registration if registration is not None and registration.event_id == event_id else None
@@ -230,7 +226,7 @@ def _check_in_once(
         )  # fmt: skip
         db.session.add(entry)
         added.append(entry)
-    _commit_keeping_state()  # a nonce seen before fails here: answered from the first scan
+    db.session.flush()  # a nonce seen before fails here
     checkins = tuple(sorted([*earlier, *added], key=lambda item: (item.scanned_at, item.id)))
     return ScanResult(status, row, own, first, checkins=checkins)
 
@@ -313,32 +309,6 @@ def _scan_time(scanned_at: datetime | None, now: datetime) -> tuple[datetime, bo
     return scanned_at, scanned_at < now - REPLAY_TOLERANCE
 
 
-def _begin_write() -> None:
-    """Start the transaction that writes the scan, holding SQLite's write lock from the start."""
-    session = db.session()
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("a check-in must run before any pending change")
-        session.commit()  # nothing pending: only ends the read snapshot
-    session.connection(execution_options={"sqlite_immediate": True})
-
-
-def _commit_keeping_state() -> None:
-    """Commit without expiring what was loaded: the answer is built from it right after.
-
-    The registration was locked while it was read, so what is in memory is what
-    was committed; reloading it row by row would only cost queries on every scan.
-    """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def _registration_for(code: str) -> Registration | None:
     """The registration holding ``code`` with its person and tier, locked until commit."""
     if not code or len(code) > Registration.ticket_code.type.length:
@@ -351,9 +321,7 @@ def _registration_for(code: str) -> Registration | None:
             joinedload(Registration.tier, innerjoin=True),
         )
     )
-    if db.session.get_bind().dialect.name != "sqlite":
-        statement = statement.with_for_update(of=Registration)
-    return db.session.scalar(statement.execution_options(populate_existing=True))
+    return db.session.scalar(for_update(statement, of=Registration))
 
 
 def _first_ok(registration_id: int, session_id: int | None, direction: str) -> Checkin | None:
@@ -405,6 +373,7 @@ def find_checkin(event_id: int, key: str | int) -> Checkin | None:
     return db.session.scalar(select(Checkin).where(column == key, Checkin.event_id == event_id))
 
 
+@write_transaction()
 def annul_checkin(
     event_id: int, key: str | int, *, staff: StaffUser | None, now: datetime | None = None
 ) -> Checkin:
@@ -414,13 +383,10 @@ def annul_checkin(
     """
     now = now or utcnow()
     staff_id = staff.id if staff is not None else None
-    _begin_write()
     row = find_checkin(event_id, key)
     if row is None:
-        db.session.rollback()
         raise UnknownCheckin("There is no such check-in in this event.")
     if row.status != "ok":
-        db.session.rollback()
         raise NotAnnullable("Only a successful check-in can be undone: this scan changed nothing.")
     rows = [row]
     if row.nonce and not row.nonce.endswith(":entry"):
@@ -435,7 +401,6 @@ def annul_checkin(
         audit.record("checkin.annul", row, before={"status": row.status},
                      after={"annulled": [item.nonce for item in changed]},
                      actor=staff or "api")  # fmt: skip
-    db.session.commit()
     return row
 
 

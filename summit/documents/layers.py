@@ -15,6 +15,12 @@ and embedded as PDF/A requires. Each foreground then only appends those objects
 to its own object list (a WeasyPrint "finisher"), so it keeps its catalog, its
 PDF/A identification (XMP metadata, output intent) and its document information,
 and nothing is parsed or written twice.
+
+This leans on internals no WeasyPrint release promises to keep: the laid-out
+``page._page_box`` (slots are measured in it) and the pydyf objects a finisher
+gets. pyproject.toml pins the range this is tested with, and :func:`layering_supported`
+tries the whole path once per process on a tiny document; where it fails,
+certificates are printed whole (slower, the same on paper) and one warning is logged.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -42,7 +49,14 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from summit.documents.pdf import Slot, document_html, lay_out, lay_out_html, render_pdf
+from summit.documents.pdf import (
+    Slot,
+    document_html,
+    lay_out,
+    lay_out_html,
+    lay_out_plain_html,
+    render_pdf,
+)
 
 BACKDROP_NAME = "SummitBackdrop"  # + the page's object number
 BACKDROP_TITLE = "backdrop"  # the same for every person, so it never splits the cache
@@ -381,7 +395,9 @@ def render_layered(
         )
         for variant in variants
     ]
-    chosen = _choose_backdrop(candidates, author=author, stylesheets=stylesheets)
+    chosen = None
+    if layering_supported():
+        chosen = _choose_backdrop(candidates, author=author, stylesheets=stylesheets)
     if chosen is not None:
         index, measured = chosen
         foreground = lay_out(
@@ -403,3 +419,50 @@ def render_layered(
         stylesheets=stylesheets,
         pdf_variant=pdf_variant,
     )
+
+
+# --- the internals this module needs ------------------------------------------------
+
+logger = logging.getLogger("summit.documents")
+_PROBE_BACKDROP = '<p data-slot="name" style="margin:0;height:20px">backdrop</p>'
+_PROBE_LAYER = '<p style="margin:0">layer</p>'
+
+
+@functools.cache
+def missing_internals() -> str | None:
+    """What layered printing needs and this WeasyPrint lacks, or None when all is there.
+
+    Measures a slot in a tiny backdrop and paints it under a tiny layer, the same
+    calls a certificate makes, and reads the result back: a renamed attribute or a
+    changed pydyf structure shows up here once, not in every certificate.
+    """
+    try:
+        backdrop = lay_out_plain_html(_PROBE_BACKDROP)
+        if set(backdrop.slots()) != {"name"}:
+            return "laid-out pages no longer expose their boxes (page._page_box)"
+        layered = Backdrop(backdrop.write())
+        pdf = lay_out_plain_html(_PROBE_LAYER).write(finisher=layered.paint_under)
+        page = PdfReader(BytesIO(pdf)).pages[0]
+        names = page["/Resources"].get("/XObject", {}).keys()
+        if not any(str(name).startswith("/" + BACKDROP_NAME) for name in names):
+            return "the backdrop did not reach the page (pydyf's page structures changed)"
+    except Exception as error:  # any failure of the internals means: print whole
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+_warned = False
+
+
+def layering_supported() -> bool:
+    """Whether certificates may be layered here; logs one warning per process if not."""
+    global _warned
+    problem = missing_internals()
+    if problem is not None and not _warned:
+        _warned = True
+        logger.warning(
+            "layered certificates are off, every certificate is printed whole (slower, "
+            "same result): this WeasyPrint lacks what summit.documents.layers uses (%s)",
+            problem,
+        )
+    return problem is None

@@ -308,6 +308,15 @@ def lay_out_html(
     return LaidOutDocument(document, title=title, subject=subject, author=author)
 
 
+def lay_out_plain_html(html: str, *, title: str = "probe") -> LaidOutDocument:
+    """``html`` laid out with WeasyPrint's own styles only, no app and no URLs: for probes."""
+    fetcher = LockedURLFetcher(Path(__file__).parent / "no-static-files")
+    document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+        font_config=font_config()
+    )
+    return LaidOutDocument(document, title=title, subject="", author="summit")
+
+
 def lay_out(
     template_name: str,
     context: dict,

@@ -37,16 +37,9 @@ _last_retry_check = 0.0
 
 
 def init_mail(app: Flask) -> None:
-    """Set the mail defaults, add the CLI commands and delivery after requests."""
+    """Add the CLI commands and delivery after requests (defaults: ``summit.config``)."""
     from summit.mail.cli import init_mail_cli
 
-    app.config.setdefault("MAIL_TIMEOUT", 10)
-    app.config.setdefault("MAIL_MAX_ATTEMPTS", 12)
-    app.config.setdefault("MAIL_RETRY_BASE_SECONDS", 60)
-    app.config.setdefault("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
-    app.config.setdefault("MAIL_DELIVER_AFTER_REQUEST", not app.testing)
-    app.config.setdefault("MAIL_AFTER_REQUEST_LIMIT", 10)
-    app.config.setdefault("MAIL_RETRY_CHECK_SECONDS", 60)
     init_mail_cli(app)
     app.after_request(_deliver_after_response)
 
@@ -93,9 +86,7 @@ def deliver_in_background_of(app: Flask, ids: list[int] | None = None) -> Delive
             if ids:
                 report = deliver_messages(ids)
             else:
-                due = has_due()
-                db.session.commit()  # end the read, so the claim starts its own write
-                if not due:
+                if not has_due():
                     return None
                 report = deliver_due(limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
             if report.attempted:
@@ -122,9 +113,7 @@ def start_delivery_thread(
         while not stop.wait(interval):
             with app.app_context():
                 try:
-                    due = has_due()
-                    db.session.commit()
-                    if due:
+                    if has_due():
                         report = deliver_due(limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
                         if report.attempted and on_report is not None:
                             on_report(report)

@@ -38,6 +38,7 @@ from summit.mail.content import (
 )
 from summit.models import OutboxMessage, Person, Registration, utcnow
 from summit.portal.tokens import sign_portal_links
+from summit.transactions import for_update, lock_row, write_transaction
 
 REGISTRATION_KINDS = (
     "confirmed",
@@ -339,19 +340,27 @@ def deliver_messages(ids: Iterable[int], now: datetime | None = None) -> Deliver
 def _send_claimed(
     courier: _Courier, message_id: int, now: datetime, report: DeliveryReport
 ) -> None:
-    """Send one claimed row and commit its outcome."""
+    """Send one claimed row, then record its outcome in a write transaction of its own.
+
+    No lock is held while the mail server is talked to.
+    """
     row = db.session.get(OutboxMessage, message_id)
-    if row is not None:
-        try:
-            courier.send(build_message(row))
-        except Exception as error:  # any failure is recorded on the row, never raised
-            _record_failure(row, error, now, report)
+    if row is None:
+        return
+    failure = None
+    try:
+        courier.send(build_message(row))
+    except Exception as error:  # any failure is recorded on the row, never raised
+        failure = error
+    with write_transaction():
+        row = lock_row(OutboxMessage, message_id)
+        if failure is not None:
+            _record_failure(row, failure, now, report)
         else:
             row.status = "sent"
             row.sent_at = utcnow()
             row.last_error = ""
             report.sent += 1
-    db.session.commit()  # also ends the read, so the next claim starts its own write
 
 
 def claim_due(
@@ -364,22 +373,29 @@ def claim_due(
     """Mark up to ``limit`` due rows (of ``only``, when given) ``sending`` and commit,
     returning their ids.
 
-    PostgreSQL skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``);
-    SQLite takes the write lock up front (``BEGIN IMMEDIATE``), so claims never
-    interleave there either. A crashed row already at the attempt limit is given
-    up instead of being tried once more.
+    One ``write_transaction``: PostgreSQL skips rows another worker has locked
+    (``FOR UPDATE SKIP LOCKED``); SQLite holds its write lock from the start, so
+    claims never interleave there either. A crashed row already at the attempt
+    limit is given up instead of being tried once more.
     """
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
     due = due_filter(now)
     if only is not None:
         due = due & OutboxMessage.id.in_(only)
+    with write_transaction():
+        return _claim(due, limit, now, report)
+
+
+def _claim(
+    due: ColumnElement[bool], limit: int, now: datetime, report: DeliveryReport | None
+) -> list[int]:
     rows = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
-        .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        for_update(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
+            .where(due)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit),
+            skip_locked=True,
+        )
     ).all()
     max_attempts = _max_attempts()
     crashed_out = [r.id for r in rows if r.status == "sending" and r.attempts >= max_attempts]
@@ -395,7 +411,6 @@ def claim_due(
             attempts=OutboxMessage.attempts + 1,
             next_attempt_at=now + SENDING_LEASE,
         )
-    db.session.commit()
     return claimed
 
 
@@ -409,13 +424,13 @@ def _update(ids: list[int], **values: Any) -> None:
 
 
 def _max_attempts() -> int:
-    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", 12))
+    return int(current_app.config["MAIL_MAX_ATTEMPTS"])
 
 
 def backoff(attempts: int) -> timedelta:
     """1 minute after the first failure, doubling each time, at most 6 hours."""
-    base = float(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
-    cap = float(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
+    base = float(current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    cap = float(current_app.config["MAIL_RETRY_MAX_SECONDS"])
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
@@ -526,7 +541,7 @@ class _TimeoutConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         state = self.mail
-        timeout = float(current_app.config.get("MAIL_TIMEOUT", 10))
+        timeout = float(current_app.config["MAIL_TIMEOUT"])
         factory = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
         host = factory(state.server, state.port, timeout=timeout)
         try:

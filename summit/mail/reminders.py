@@ -45,6 +45,4 @@ def queue_reminders(days_before: int = 7, *, now: datetime | None = None) -> int
 
 def _today(now: datetime) -> date:
     """Event dates are local calendar dates, so "today" is today in Pacific time."""
-    return now.astimezone(
-        ZoneInfo(current_app.config.get("TIMEZONE", "America/Los_Angeles"))
-    ).date()
+    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -82,8 +82,8 @@ def _sqlite_begin(conn) -> None:
     """Start SQLite transactions explicitly; ``IMMEDIATE`` when a writer asked for it.
 
     A deferred transaction that read first cannot safely upgrade to a writer in
-    WAL mode, so services that count-then-insert take the write lock up front
-    with ``db.session.connection(execution_options={"sqlite_immediate": True})``.
+    WAL mode, so writes that must serialise take the write lock up front through
+    ``summit.transactions.write_transaction``.
     """
     if conn.dialect.name == "sqlite":
         immediate = conn.get_execution_options().get("sqlite_immediate")

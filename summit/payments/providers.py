@@ -86,6 +86,6 @@ def stripe_client(app: Flask | None = None) -> stripe.StripeClient:
     return stripe.StripeClient(
         app.config["STRIPE_SECRET_KEY"],
         base_addresses={"api": base} if base else None,
-        max_network_retries=int(app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
-        http_client=stripe.RequestsClient(timeout=float(app.config.get("STRIPE_TIMEOUT", 20))),
+        max_network_retries=int(app.config["STRIPE_MAX_NETWORK_RETRIES"]),
+        http_client=stripe.RequestsClient(timeout=float(app.config["STRIPE_TIMEOUT"])),
     )

@@ -32,6 +32,7 @@ from summit.payments.errors import (
 from summit.payments.money import format_cents
 from summit.payments.providers import card_enabled, stripe_client
 from summit.registration.services import payment_recorded
+from summit.transactions import write_transaction
 from summit.urls import absolute_url
 
 Actor = StaffUser | str
@@ -48,6 +49,7 @@ _INVOICE_NUMBER_ATTEMPTS = 5
 # --- invoices ---------------------------------------------------------------------------
 
 
+@write_transaction()
 def request_invoice(
     registration: Registration, *, purchase_order: str, pay_by_check: bool, actor: Actor
 ) -> Invoice:
@@ -88,7 +90,6 @@ def request_invoice(
         attachments=[invoice_attachment(invoice)],
         context=invoice_mail_context(invoice),
     )
-    db.session.commit()
     return invoice
 
 
@@ -216,7 +217,7 @@ def _insert_invoice(
 
 def _next_invoice_number(year: int) -> str:
     """``S5-2027-INV-000123``: per event year, zero-padded so text order is number order."""
-    prefix = f"{current_app.config.get('INVOICE_NUMBER_PREFIX', 'S5')}-{year}-INV-"
+    prefix = f"{current_app.config['INVOICE_NUMBER_PREFIX']}-{year}-INV-"
     last = db.session.scalar(
         select(Invoice.number)
         .where(Invoice.number.startswith(prefix, autoescape=True))
@@ -230,6 +231,7 @@ def _next_invoice_number(year: int) -> str:
 # --- money recorded by staff ------------------------------------------------------------
 
 
+@write_transaction()
 def record_payment(
     registration: Registration,
     *,
@@ -261,10 +263,10 @@ def record_payment(
         reference=reference, note=note, actor=actor,
     )  # fmt: skip
     payment_recorded(registration, actor=actor)
-    db.session.commit()
     return payment
 
 
+@write_transaction()
 def waive_fee(registration: Registration, *, reason: str, actor: Actor) -> Payment:
     """Forgive the balance (a waiver row for the amount due), e.g. a presenter's fee."""
     reason = reason.strip()
@@ -275,7 +277,6 @@ def waive_fee(registration: Registration, *, reason: str, actor: Actor) -> Payme
         registration, amount_cents=due, method="waiver", reference=None, note=reason, actor=actor
     )
     payment_recorded(registration, actor=actor)
-    db.session.commit()
     return payment
 
 
@@ -312,8 +313,7 @@ def _append_payment(
     try:
         with db.session.begin_nested():
             db.session.add(payment)
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # only the savepoint is rolled back; the caller's block ends
         raise PaymentError(f"A payment with reference {reference!r} is already recorded.") from None
     db.session.expire(registration, ["payments"])  # the next read sees the new row
     audit.record(
@@ -491,15 +491,18 @@ def _record_card_payment(
     if session.get("payment_intent"):
         note += f"; payment intent {session.get('payment_intent')}"
     try:
-        _append_payment(
-            registration, amount_cents=int(session["amount_total"]), method="card",
-            reference=str(session["id"]), note=note, actor=STRIPE_ACTOR,
-        )  # fmt: skip
+        with write_transaction():
+            _append_payment(
+                registration,
+                amount_cents=int(session["amount_total"]),
+                method="card",
+                reference=str(session["id"]),
+                note=note,
+                actor=STRIPE_ACTOR,
+            )
+            payment_recorded(registration, actor=STRIPE_ACTOR)
     except PaymentError:
-        db.session.rollback()
         return "duplicate"  # another delivery of the same session won the race
-    payment_recorded(registration, actor=STRIPE_ACTOR)
-    db.session.commit()
     return "recorded"
 
 

@@ -88,7 +88,6 @@ def request_invoice(registration_id: int):
             actor=f"person:{registration.person.email}",
         )
     except PaymentError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return _pay_page(registration, invoice_form=form, status=error.status_code)
     flash(
@@ -108,7 +107,6 @@ def pay_by_card(registration_id: int):
     try:
         checkout_url = services.create_checkout_session(registration)
     except PaymentError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return _pay_page(registration, status=error.status_code)
     return redirect(checkout_url, code=303)
@@ -171,7 +169,7 @@ def stripe_webhook():
             payload,
             request.headers.get("Stripe-Signature"),
             current_app.config["STRIPE_WEBHOOK_SECRET"],
-            int(current_app.config.get("STRIPE_WEBHOOK_TOLERANCE", 300)),
+            int(current_app.config["STRIPE_WEBHOOK_TOLERANCE"]),
         )
         event: Any = json.loads(payload)
     except stripe.SignatureVerificationError:
@@ -183,7 +181,6 @@ def stripe_webhook():
     try:
         outcome = services.handle_stripe_event(event)
     except PaymentError as error:
-        db.session.rollback()
         return _json_error(error.status_code, error.message)
     return jsonify({"received": True, "outcome": outcome})
 

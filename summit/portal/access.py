@@ -21,11 +21,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "portal_person_id"
 SESSION_EMAIL_KEY = "portal_person_email"
-DEFAULT_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
 
 
 def sign_in_limit() -> str:
-    return current_app.config.get("PORTAL_SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT)
+    return current_app.config["PORTAL_SIGN_IN_RATE_LIMIT"]
 
 
 # One budget per IP for every "email me a link" form (the portal sign-in and the

@@ -44,7 +44,7 @@ def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
 
 
 def _link_max_age() -> int:
-    return int(current_app.config.get("PORTAL_LINK_MAX_AGE", 30 * 24 * 3600))
+    return int(current_app.config["PORTAL_LINK_MAX_AGE"])
 
 
 def portal_token(person: Person) -> str:

@@ -1,8 +1,8 @@
 """Registration rules in one place: states, seats, the waitlist and its offers.
 
-Every function that changes seats first takes the event's lock (``lock_event``),
-so counting and writing happen as one step: no oversell under concurrency.
-Services commit once; views never commit.
+Every function that changes seats runs in one ``write_transaction`` and first locks
+the event's row, so counting and writing happen as one step: no oversell under
+concurrency. Services commit once (the transaction's end); views never commit.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from summit.registration.errors import (
     TierNotAvailable,
 )
 from summit.registration.fields import new_ticket_code, normalise_email
+from summit.transactions import lock_row, write_transaction
 
 Actor = StaffUser | str
 
@@ -55,26 +56,6 @@ class RegistrationResult:
     created: bool
 
 
-def lock_event(event_id: int) -> Event:
-    """Serialise all seat-changing work on one event until the transaction ends.
-
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the event row. SQLite: the write lock
-    up front (``BEGIN IMMEDIATE``); a read-only transaction already open is ended
-    first, because SQLite cannot safely upgrade a reader to a writer.
-    """
-    session = db.session()
-    if session.get_bind().dialect.name == "sqlite":
-        if session.in_transaction():
-            if session.new or session.dirty or session.deleted:
-                raise RuntimeError("lock_event must run before any pending change")
-            session.commit()  # nothing pending: only ends the read snapshot
-        session.connection(execution_options={"sqlite_immediate": True})
-        statement = select(Event).where(Event.id == event_id)
-    else:
-        statement = select(Event).where(Event.id == event_id).with_for_update()
-    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
-
-
 def seats_taken(event: Event, tier: Tier | None = None) -> int:
     statement = select(func.count()).where(
         Registration.event_id == event.id, Registration.state.in_(SEAT_HOLDING_STATES)
@@ -94,6 +75,7 @@ def seats_left(event: Event, tier: Tier | None = None) -> int | None:
     return max(min(limits), 0) if limits else None
 
 
+@write_transaction()
 def register_attendee(
     event_id: int,
     *,
@@ -119,7 +101,7 @@ def register_attendee(
     window does not apply, everything else does.
     """
     now = now or utcnow()
-    event = lock_event(event_id)
+    event = lock_row(Event, event_id)
     expire_offers_for(event, now=now)
     email = normalise_email(email)
     person = db.session.scalar(select(Person).where(Person.email == email))
@@ -131,7 +113,6 @@ def register_attendee(
             queue_registration_email(
                 existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
             )
-            db.session.commit()
             return RegistrationResult(existing, created=False)
     if not at_the_door and event.registration_status(now) != "open":
         raise RegistrationClosed(_closed_message(event, now))
@@ -159,7 +140,6 @@ def register_attendee(
     audit.record("registration.create", registration, after={"state": registration.state,
                  "tier": tier.slug}, actor=actor)  # fmt: skip
     queue_registration_email(registration, STATE_EMAILS[registration.state])
-    db.session.commit()
     return RegistrationResult(registration, created=True)
 
 
@@ -189,7 +169,7 @@ def change_state(
     if new_state == "cancelled":
         registration.cancelled_at = now
     if new_state == "offered":
-        hours = current_app.config.get("OFFER_HOLD_HOURS", 48)
+        hours = current_app.config["OFFER_HOLD_HOURS"]
         registration.offer_expires_at = now + timedelta(hours=hours)
     elif old_state == "offered":
         registration.offer_expires_at = None
@@ -201,24 +181,24 @@ def change_state(
     queue_registration_email(registration, email_kind or STATE_EMAILS[new_state])
 
 
+@write_transaction()
 def cancel_registration(
     registration: Registration, *, actor: Actor, reason: str = "", email_kind: str | None = None
 ) -> Registration:
     """Cancel, free the seat, and offer it to the first person on the waitlist."""
-    event = lock_event(registration.event_id)
+    event = lock_row(Event, registration.event_id)
     db.session.refresh(registration)
     change_state(registration, "cancelled", actor=actor, reason=reason, email_kind=email_kind)
     offer_free_seats(event)
-    db.session.commit()
     return registration
 
 
+@write_transaction()
 def approve_registration(registration: Registration, *, actor: Actor) -> Registration:
     """Staff approval of a restricted tier: on to payment, or confirmed when free."""
-    lock_event(registration.event_id)
+    lock_row(Event, registration.event_id)
     db.session.refresh(registration)
     change_state(registration, _after_approval(registration.tier), actor=actor)
-    db.session.commit()
     return registration
 
 
@@ -233,17 +213,20 @@ def accept_offer(
 ) -> Registration:
     """The waitlisted person takes the seat held for them, before the offer runs out."""
     now = now or utcnow()
-    event = lock_event(registration.event_id)
-    db.session.refresh(registration)
-    if registration.state != "offered":
-        raise InvalidTransition("There is no seat on offer for this registration.")
-    if registration.offer_expires_at is not None and registration.offer_expires_at <= now:
-        expire_offers_for(event, now=now)
-        db.session.commit()
+    with write_transaction():
+        event = lock_row(Event, registration.event_id)
+        db.session.refresh(registration)
+        if registration.state != "offered":
+            raise InvalidTransition("There is no seat on offer for this registration.")
+        lapsed = registration.offer_expires_at is not None and registration.offer_expires_at <= now
+        if lapsed:  # the expiry is kept (committed) before the refusal
+            expire_offers_for(event, now=now)
+        else:
+            state = "pending_approval" if registration.tier.requires_approval else None
+            state = state or _after_approval(registration.tier)
+            change_state(registration, state, actor=actor, now=now)
+    if lapsed:
         raise OfferExpired("This offer has expired and the seat went to the next person.")
-    state = "pending_approval" if registration.tier.requires_approval else None
-    change_state(registration, state or _after_approval(registration.tier), actor=actor, now=now)
-    db.session.commit()
     return registration
 
 
@@ -265,9 +248,8 @@ def expire_offers(now: datetime | None = None) -> int:
     ).all()
     expired = 0
     for event_id in event_ids:
-        event = lock_event(event_id)
-        expired += expire_offers_for(event, now=now)
-        db.session.commit()
+        with write_transaction():
+            expired += expire_offers_for(lock_row(Event, event_id), now=now)
     return expired
 
 

@@ -29,7 +29,7 @@ from wtforms.validators import (
 from summit.models import ROLE_TYPES
 from summit.registration.fields import normalise_email
 from summit.registration.forms import plain_text, strip
-from summit.training import DEFAULT_SHARE_DAYS
+from summit.training import share_days
 from summit.training.resources import FORMATS
 from summit.training.services import KIND_LABELS, ROLE_LABELS
 from summit.urls import parse_id
@@ -236,7 +236,7 @@ class ShareForm(FlaskForm):
     )
     days = IntegerField(
         "Days the link works",
-        default=DEFAULT_SHARE_DAYS,
+        default=share_days,  # RECORD_SHARE_DAYS, read when the form is made
         validators=[
             InputRequired("Enter how many days the link should work."),
             NumberRange(min=1, max=365, message="From 1 to 365 days."),

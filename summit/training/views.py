@@ -54,15 +54,9 @@ from summit.portal.access import (
 )
 from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import staff_required
-from summit.training import (
-    DEFAULT_SHARE_RATE_LIMIT,
-    required_minutes,
-    services,
-    setting,
-    shares,
-)
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
+from summit.training import required_minutes, services, share_rate_limit, shares
 from summit.training import resources as resource_services
 from summit.training.documents import record_filename, render_record_pdf
 from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
@@ -91,7 +85,7 @@ blueprints = (bp, portal_bp, staff_bp)
 
 
 def _share_limit() -> str:
-    return str(setting("RECORD_SHARE_RATE_LIMIT", DEFAULT_SHARE_RATE_LIMIT))
+    return share_rate_limit()
 
 
 @portal_bp.after_request
@@ -353,7 +347,6 @@ def edit_entry(entry_id: int):
                                   evidence=_uploaded(form),
                                   remove_evidence=bool(form.remove_evidence.data))  # fmt: skip
         except TrainingError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
             flash("Your entry is saved.", "success")
@@ -657,7 +650,6 @@ def issue_documentation(person_id: int):
         try:
             documentation = series_documentation.issue_documentation(person, staff=_staff())
         except TrainingError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(f"Training series documentation {documentation.serial} is issued.", "success")
@@ -685,7 +677,6 @@ def reissue_documentation(documentation_id: int):
         try:
             new = series_documentation.reissue_documentation(documentation, staff=_staff())
         except TrainingError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(f"Training series documentation {new.serial} is re-issued as version "
@@ -781,7 +772,6 @@ def _edit_resource(resource: TrainingResource | None):
                 checked=bool(form.checked.data),
             )
         except TrainingError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
             flash("The resource is saved.", "success")
