@@ -31,6 +31,7 @@ from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError, UnknownCheckin
 from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching
 from summit.extensions import csrf, db
+from summit.loaders import find_event
 from summit.models import (
     AgendaSession,
     Checkin,
@@ -80,9 +81,7 @@ def _no_store(response):
 
 
 def _event(slug: str) -> Event | None:
-    if len(slug) > 80 or not slug.isprintable():
-        return None
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+    return find_event(slug)
 
 
 def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:

@@ -26,6 +26,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from summit.extensions import csrf, db
+from summit.loaders import get_or_404
 from summit.models import Registration
 from summit.payments import services
 from summit.payments.errors import PaymentError
@@ -146,7 +147,7 @@ def invoice_pdf(registration_id: int):
 def _invoice_reader_registration(registration_id: int) -> Registration | Response:
     """Staff may read any invoice; an attendee only their own; nobody else learns it exists."""
     if current_user.is_authenticated:
-        return db.get_or_404(Registration, registration_id)
+        return get_or_404(Registration, registration_id)
     person = signed_in_attendee()
     if person is None:
         return redirect(url_for("portal.sign_in"))

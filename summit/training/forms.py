@@ -26,9 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from summit.forms import plain_text, strip
 from summit.models import ROLE_TYPES
 from summit.registration.fields import normalise_email
-from summit.registration.forms import plain_text, strip
 from summit.training import DEFAULT_SHARE_DAYS
 from summit.training.resources import FORMATS
 from summit.training.services import KIND_LABELS, ROLE_LABELS
@@ -315,7 +315,3 @@ class SummaryForm(FlaskForm):
             plain_text,
         ],
     )
-
-
-class ActionForm(FlaskForm):
-    """A button with nothing to fill in: only the CSRF token."""

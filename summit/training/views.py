@@ -32,6 +32,8 @@ from sqlalchemy import func, or_, select
 from summit.clock import today_local
 from summit.errors import render_error
 from summit.extensions import db, limiter
+from summit.forms import ActionForm
+from summit.loaders import get_or_404
 from summit.models import (
     Person,
     PriorExperience,
@@ -59,7 +61,6 @@ from summit.training import resources as resource_services
 from summit.training.documents import record_filename, render_record_pdf
 from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
 from summit.training.forms import (
-    ActionForm,
     AssignmentForm,
     EntryForm,
     PriorExperienceForm,
@@ -436,9 +437,7 @@ def share_links():
 @attendee_required
 def revoke_share(share_id: int):
     person = current_attendee()
-    share = db.session.get(RecordShare, share_id)
-    if share is None or share.person_id != person.id:
-        abort(404)
+    share = get_or_404(RecordShare, share_id, person=person)
     if ActionForm().validate_on_submit():
         try:
             shares.revoke_share(share, person)
@@ -452,13 +451,11 @@ def revoke_share(share_id: int):
 @portal_bp.get("/documentation/<int:documentation_id>.pdf")
 @attendee_required
 def documentation_pdf(documentation_id: int):
-    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
+    documentation = get_or_404(
+        TrainingSeriesDocumentation, documentation_id, person=current_attendee()
+    )
     # A revoked document is withdrawn for its owner too, like a revoked certificate.
-    if (
-        documentation is None
-        or documentation.person_id != current_attendee().id
-        or not documentation.is_valid
-    ):
+    if not documentation.is_valid:
         abort(404)
     return _documentation_response(documentation)
 
@@ -510,10 +507,7 @@ def overview():
 
 
 def _entry(entry_id: int) -> SelfTrainingEntry:
-    entry = db.session.get(SelfTrainingEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+    return get_or_404(SelfTrainingEntry, entry_id)
 
 
 @staff_bp.post("/entries/<int:entry_id>/review")
@@ -546,10 +540,7 @@ def staff_evidence(entry_id: int):
 
 
 def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
+    return get_or_404(Person, person_id)
 
 
 @staff_bp.get("/people/<int:person_id>")
@@ -616,9 +607,7 @@ def record_prior_experience(person_id: int):
 @staff_bp.post("/prior-experience/<int:record_id>/withdraw")
 @staff_required("admin")
 def withdraw_prior_experience(record_id: int):
-    record = db.session.get(PriorExperience, record_id)
-    if record is None:
-        abort(404)
+    record = get_or_404(PriorExperience, record_id)
     if ActionForm().validate_on_submit():
         try:
             services.withdraw_prior_experience(record, staff=_staff())
@@ -656,10 +645,7 @@ def issue_documentation(person_id: int):
 
 
 def _documentation(documentation_id: int) -> TrainingSeriesDocumentation:
-    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
-    if documentation is None:
-        abort(404)
-    return documentation
+    return get_or_404(TrainingSeriesDocumentation, documentation_id)
 
 
 @staff_bp.get("/documentation/<int:documentation_id>.pdf")
@@ -746,10 +732,7 @@ def new_resource():
 @staff_bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @staff_required("admin")
 def edit_resource(resource_id: int):
-    resource = db.session.get(TrainingResource, resource_id)
-    if resource is None:
-        abort(404)
-    return _edit_resource(resource)
+    return _edit_resource(get_or_404(TrainingResource, resource_id))
 
 
 def _edit_resource(resource: TrainingResource | None):
@@ -785,9 +768,7 @@ def _edit_resource(resource: TrainingResource | None):
 @staff_bp.post("/resources/<int:resource_id>/checked")
 @staff_required("admin")
 def resource_checked(resource_id: int):
-    resource = db.session.get(TrainingResource, resource_id)
-    if resource is None:
-        abort(404)
+    resource = get_or_404(TrainingResource, resource_id)
     if ActionForm().validate_on_submit():
         try:
             resource_services.mark_checked(resource, staff=_staff())
@@ -801,9 +782,7 @@ def resource_checked(resource_id: int):
 @staff_bp.post("/topics/<int:topic_id>/summary")
 @staff_required("admin")
 def topic_summary(topic_id: int):
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        abort(404)
+    topic = get_or_404(Topic, topic_id)
     form = _summary_form(topic)
     if not form.validate_on_submit():
         flash(" ".join(form.summary.errors) or "The description was not saved.", "danger")
