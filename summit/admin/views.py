@@ -30,7 +30,7 @@ from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration
 from summit.payments import services as payments
 from summit.registration import services as registrations
 from summit.registration.errors import RegistrationError
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
@@ -40,11 +40,7 @@ MAX_QUERY_LENGTH = 200
 VIEW_ROLES = ("admin", "checkin")
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Lists of people's contact details must not sit in shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # lists of people's contact details
 
 
 # --- the list ---------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from summit.certificates.services import (
 from summit.clock import local_date
 from summit.extensions import db, limiter
 from summit.models import Certificate, TrainingSeriesDocumentation
+from summit.security import no_store
 from summit.training.proof import verify_documentation
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -134,7 +135,7 @@ def _helpers() -> dict[str, Any]:
 @bp.after_request
 def _fresh(response: Response) -> Response:
     """A revocation must show at once, and verification pages are not for search engines."""
-    response.headers["Cache-Control"] = "no-store"
+    no_store(response)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -53,16 +53,12 @@ from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import event_or_404, get_or_404
 from summit.models import Certificate, Event, Person, Registration, utcnow
 from summit.portal.access import attendee_required, current_attendee
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 
 bp = Blueprint("certificates", __name__)
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Certificates and the lists of them are personal: no shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # certificates and the lists of them are personal
 
 
 @bp.app_template_global("certificates_of")

@@ -58,7 +58,7 @@ from summit.extensions import db
 from summit.loaders import event_or_404, get_or_404
 from summit.models import AgendaSession, Event, Person, Registration, StaffUser
 from summit.registration.errors import RegistrationError
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 from summit.templating import date_range
 from summit.urls import parse_id
 
@@ -77,11 +77,7 @@ STATE_LABELS = {
 }
 
 
-@bp.after_request
-def _private(response):
-    """Check-in pages name people: keep them out of shared caches."""
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+bp.after_request(no_store)  # check-in pages name people
 
 
 def _event(slug: str) -> Event:

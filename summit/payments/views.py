@@ -35,16 +35,13 @@ from summit.payments.money import format_cents
 from summit.payments.providers import card_enabled
 from summit.portal.access import attendee_required, current_attendee, signed_in_attendee
 from summit.portal.services import registration_of
+from summit.security import no_store
 
 bp = Blueprint("payments", __name__)
 bp.add_app_template_filter(format_cents, "money")
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Invoices and balances are personal: keep them out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # invoices and balances are personal
 
 
 def _own_registration(registration_id: int) -> Registration:

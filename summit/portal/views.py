@@ -33,16 +33,13 @@ from summit.portal.forms import ConfirmForm, DetailsForm, LinkRequestForm
 from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
+from summit.security import no_store
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.context_processor(template_helpers)
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Personal pages and tickets must not sit in shared or browser caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # personal pages and tickets
 
 
 @bp.route("/enter/<token>", methods=["GET", "POST"])

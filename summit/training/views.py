@@ -53,7 +53,7 @@ from summit.portal.access import (
     signed_in_attendee,
 )
 from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
@@ -87,12 +87,8 @@ def _share_limit() -> str:
     return str(setting("RECORD_SHARE_RATE_LIMIT", DEFAULT_SHARE_RATE_LIMIT))
 
 
-@portal_bp.after_request
-@staff_bp.after_request
-def _private(response: Response) -> Response:
-    """Personal records must not sit in shared or browser caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+portal_bp.after_request(no_store)  # personal records
+staff_bp.after_request(no_store)
 
 
 @bp.app_errorhandler(CurriculumMissing)
@@ -210,8 +206,7 @@ def _start_problem(title: str, status: int) -> Response:
 
 def _link_page(page: str, status: int) -> Response:
     """A page whose address holds a credential: not cached, never sent on as a referrer."""
-    response = Response(page, status=status)
-    response.headers["Cache-Control"] = "no-store"
+    response = no_store(Response(page, status=status))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -231,9 +226,8 @@ def shared_record(token: str):
         page = render_template("training/shared.html", record=record, share=share, **_context())
         response = Response(page)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return no_store(response)
 
 
 # --- portal: the record -------------------------------------------------------------------
