@@ -49,9 +49,7 @@ def test_registration_list_csv_defuses_a_formula_shaped_like_money(
     assert row[header.index("Agency")] == "'-$A$2&-$B$2"
 
 
-def test_attendance_csv_defuses_formulas_the_same_way(
-    client, auth, make_registration, make_person
-):
+def test_attendance_csv_defuses_formulas_the_same_way(client, auth, make_registration, make_person):
     registration = make_registration(person=make_person(agency="-$A$2&-$B$2"))
     auth.as_role("checkin")
     response = client.get(f"/staff/events/{registration.event.slug}/attendance?format=csv")

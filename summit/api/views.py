@@ -26,7 +26,7 @@ from summit.api.schemas import (
     scan_json,
     session_json,
 )
-from summit.api.tokens import staff_for_token
+from summit.auth.api_tokens import staff_for_token
 from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError, UnknownCheckin
 from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching

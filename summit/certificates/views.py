@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from summit import storage
+from summit.auth.attendees import attendee_required, current_attendee
 from summit.certificates import branding, bulk
 from summit.certificates import services as certificates
 from summit.certificates.eligibility import (
@@ -51,31 +52,13 @@ from summit.curricula import minutes_policy
 from summit.extensions import db
 from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import event_or_404, get_or_404
-from summit.models import Certificate, Event, Person, Registration, utcnow
-from summit.portal.access import attendee_required, current_attendee
+from summit.models import Certificate, Event, Registration, utcnow
 from summit.security import no_store, staff_required
 
 bp = Blueprint("certificates", __name__)
 
 
 bp.after_request(no_store)  # certificates and the lists of them are personal
-
-
-@bp.app_template_global("certificates_of")
-def certificates_of(person: Person) -> list[Certificate]:
-    """The person's valid certificates, newest event first (for the portal home)."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .join(Registration, Certificate.registration_id == Registration.id)
-            .where(
-                Registration.person_id == person.id,
-                Certificate.revoked_at.is_(None),
-                Certificate.file_path != "",
-            )
-            .order_by(Certificate.issued_at.desc())
-        )
-    )
 
 
 def _pdf_response(certificate: Certificate) -> Response:

@@ -30,7 +30,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from summit.api.tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
+from summit.auth.api_tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
 from summit.checkin.credit import event_credit
 from summit.checkin.display import scan_message, scan_tone, session_when
 from summit.checkin.errors import CheckinError

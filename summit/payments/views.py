@@ -25,6 +25,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from summit.auth.attendees import attendee_required, current_attendee, signed_in_attendee
 from summit.extensions import csrf, db
 from summit.loaders import get_or_404
 from summit.models import Registration
@@ -33,7 +34,6 @@ from summit.payments.errors import PaymentError
 from summit.payments.forms import CardPaymentForm, InvoiceRequestForm
 from summit.payments.money import format_cents
 from summit.payments.providers import card_enabled
-from summit.portal.access import attendee_required, current_attendee, signed_in_attendee
 from summit.portal.services import registration_of
 from summit.security import no_store
 

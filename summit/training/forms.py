@@ -245,14 +245,6 @@ class ShareForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        filters=[strip],
-        validators=[DataRequired("Give a reason."), Length(max=500), plain_text],
-    )
-
-
 class ResourceForm(FlaskForm):
     title = StringField(
         "Title",

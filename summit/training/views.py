@@ -29,10 +29,20 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from summit import verification
+from summit.auth.attendees import (
+    attendee_actor,
+    attendee_required,
+    current_attendee,
+    link_request_limit,
+    sign_in_attendee,
+    signed_in_attendee,
+)
+from summit.auth.links import PortalLinkExpired, PortalLinkInvalid
 from summit.clock import today_local
 from summit.errors import render_error
 from summit.extensions import db, limiter
-from summit.forms import ActionForm
+from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import get_or_404
 from summit.models import (
     Person,
@@ -44,27 +54,18 @@ from summit.models import (
     TrainingResource,
     TrainingSeriesDocumentation,
 )
-from summit.portal import services as portal_services
-from summit.portal.access import (
-    attendee_required,
-    current_attendee,
-    link_request_limit,
-    sign_in_attendee,
-    signed_in_attendee,
-)
-from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import no_store, staff_required
 from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
 from summit.training import resources as resource_services
+from summit.training import start as start_links
 from summit.training.documents import record_filename, render_record_pdf
 from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
 from summit.training.forms import (
     AssignmentForm,
     EntryForm,
     PriorExperienceForm,
-    ReasonForm,
     ResourceForm,
     ReviewForm,
     ShareForm,
@@ -88,21 +89,13 @@ def _share_limit() -> str:
 
 
 portal_bp.after_request(no_store)  # personal records
+bp.record_once(lambda state: verification.register(state.app, series_documentation.VERIFIER))
 staff_bp.after_request(no_store)
 
 
 @bp.app_errorhandler(CurriculumMissing)
 def _no_curriculum(error: CurriculumMissing):
     return render_error(503, error.message, "Training topics not loaded")
-
-
-@bp.app_template_global()
-def training_summary(person: Person):
-    """The portal home's "Training record" section: the record, or None without curricula."""
-    try:
-        return training_record(person)
-    except CurriculumMissing:
-        return None
 
 
 def _context() -> dict:
@@ -146,7 +139,7 @@ def start():
     """
     form = StartForm()
     if form.validate_on_submit():
-        portal_services.request_training_start_link(form.email.data)
+        start_links.request_training_start_link(form.email.data)
         return redirect(url_for("training.start_sent"), code=303)
     status = 400 if form.errors else 200
     page = render_template("training/start.html", form=form, signed_in=signed_in_attendee())
@@ -166,7 +159,7 @@ def start_link(token: str):
     Nothing is written and nobody is signed in on GET; the POST (CSRF) does both.
     """
     try:
-        email, person = portal_services.start_link_owner(token)
+        email, person = start_links.start_link_owner(token)
     except PortalLinkExpired:
         return _start_problem("This link has expired", 410)
     except PortalLinkInvalid:
@@ -177,7 +170,7 @@ def start_link(token: str):
     form = ActionForm() if person is not None else StartDetailsForm()
     if form.validate_on_submit():
         if person is None:
-            person = portal_services.start_training_record(
+            person = start_links.start_training_record(
                 email,
                 first_name=form.first_name.data,
                 last_name=form.last_name.data,
@@ -393,7 +386,7 @@ def assignment():
         try:
             services.update_assignment(person, started_on=form.started_on.data,
                                        role_type=form.role_type.data,
-                                       actor=services.attendee_actor(person))  # fmt: skip
+                                       actor=attendee_actor(person))  # fmt: skip
         except TrainingError as error:
             form.started_on.errors = [*form.started_on.errors, error.message]
         else:
@@ -558,7 +551,7 @@ def _person_page(person: Person, prior_form: PriorExperienceForm) -> str:
         ).all(),
         prior_form=prior_form,
         review_form=ReviewForm(),
-        reason_form=ReasonForm(),
+        reason_form=ReasonRequiredForm(),
         action=ActionForm(),
         **_context(),
     )
@@ -669,7 +662,7 @@ def reissue_documentation(documentation_id: int):
 @staff_required("admin")
 def revoke_documentation(documentation_id: int):
     documentation = _documentation(documentation_id)
-    form = ReasonForm()
+    form = ReasonRequiredForm()
     if form.validate_on_submit():
         try:
             series_documentation.revoke_documentation(documentation, staff=_staff(),
