@@ -19,6 +19,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -40,6 +41,7 @@ from summit.auth.attendees import (
 )
 from summit.auth.links import PortalLinkExpired, PortalLinkInvalid
 from summit.clock import today_local
+from summit.curricula import minutes_policy
 from summit.errors import render_error
 from summit.extensions import db, limiter
 from summit.forms import ActionForm, ReasonRequiredForm
@@ -55,7 +57,13 @@ from summit.models import (
     TrainingSeriesDocumentation,
 )
 from summit.security import no_store, staff_required
-from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
+from summit.training import (
+    DEFAULT_SHARE_RATE_LIMIT,
+    required_minutes,
+    services,
+    setting,
+    shares,
+)
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
 from summit.training import resources as resource_services
@@ -123,6 +131,7 @@ def resources():
         curriculum=curriculum,
         general=by_topic.get(None, []),
         by_topic=by_topic,
+        policy=minutes_policy(current_app.config["ORGANISATION_NAME"], required_minutes()),
     )
 
 
