@@ -105,14 +105,11 @@ def certificate_for_code(code: str) -> dict[str, Any] | None:
     return public_view(found) if found is not None else None
 
 
-bp.record_once(
-    lambda state: verification.register(
-        state.app,
-        verification.Verifier(
-            kind="certificate", by_code=certificate_for_code, by_serial=certificate_for_serial
-        ),
-    )
+VERIFIER = verification.Verifier(
+    kind="certificate", by_code=certificate_for_code, by_serial=certificate_for_serial
 )
+# Certificates first: the verify blueprint is registered before the training ones.
+bp.record_once(lambda state: verification.register(state.app, VERIFIER))
 
 
 def human_date(value: str | date | None) -> str:
