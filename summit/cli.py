@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from summit.auth.services import StaffError, create_staff
-from summit.certificates.services import grouped_verification_code
 from summit.checks import FAIL, WARN, run_checks, warn_at_start
 from summit.curricula import ensure_curricula
 from summit.demo import seed_demo, use_demo_settings
@@ -21,6 +20,7 @@ from summit.demo_history import seed_past_summit
 from summit.documents.pdf import return_large_buffers_promptly
 from summit.extensions import db
 from summit.mail import start_delivery_thread
+from summit.verification import grouped_verification_code
 
 
 def init_cli(app: Flask) -> None:

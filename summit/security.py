@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, Response, abort, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -106,6 +106,18 @@ def _security_headers(response):
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
         "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
     )
+    return response
+
+
+def no_store(response: Response) -> Response:
+    """Keep a page out of shared and browser caches: it names people or holds a credential.
+
+    The ``after_request`` hook of every blueprint with personal pages. A response its
+    view made public on purpose (a vendored script served with a ``max_age``) keeps
+    its own caching.
+    """
+    if not response.cache_control.public:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from summit.api.tokens import create_api_token, revoke_api_token
+from summit.auth.api_tokens import create_api_token, revoke_api_token
 from summit.extensions import db
 from summit.models import ApiToken, AuditLog, Checkin, utcnow
 

@@ -12,7 +12,7 @@ import io
 import pytest
 
 from summit import audit
-from summit.api.tokens import create_api_token
+from summit.auth.api_tokens import create_api_token
 from summit.extensions import db
 from summit.models import AuditLog, Event
 from summit.registration.fields import normalise_phone

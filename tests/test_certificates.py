@@ -24,8 +24,6 @@ from summit.certificates.services import (
     content_hash,
     find_by_code,
     issue_certificate,
-    new_verification_code,
-    normalise_verification_code,
     preview_certificate_pdf,
     release_certificate,
     revoke_certificate,
@@ -36,6 +34,7 @@ from summit.checkin.services import annul_checkin, check_in
 from summit.documents import layers
 from summit.extensions import db
 from summit.models import AuditLog, Certificate, OutboxMessage, Registration, TrainingResource
+from summit.verification import new_verification_code, normalise_verification_code
 from tests.machine import require_font_family, require_glyphs
 
 EVIL_NAME = "<img src=file:///etc/passwd>"

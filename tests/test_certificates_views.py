@@ -13,11 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from summit import storage
+from summit.auth.links import portal_token
 from summit.certificates import branding, bulk
 from summit.certificates.services import issue_certificate, revoke_certificate
 from summit.extensions import db
 from summit.models import AuditLog, Certificate, CertificateBatch, OutboxMessage
-from summit.portal.tokens import portal_token
 from tests.test_certificates import attend, pdf_text
 
 

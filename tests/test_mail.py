@@ -21,6 +21,7 @@ from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import func, select
 
+from summit.auth.links import PLACEHOLDER_PREFIX, read_portal_token
 from summit.extensions import db, mail
 from summit.mail import (
     REGISTRATION_KINDS,
@@ -34,7 +35,6 @@ from summit.mail import (
 )
 from summit.mail.outbox import build_message, claim_due
 from summit.models import AgendaSession, OutboxMessage, Payment, utcnow
-from summit.portal.tokens import PLACEHOLDER_PREFIX, read_portal_token
 
 PORTAL_PREFIX = "https://summit.example/my/enter/"
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
+from summit.auth.links import portal_token
 from summit.models import utcnow
-from summit.portal.tokens import portal_token
 
 
 def test_home_lists_open_events_with_links(client, make_event):

@@ -25,13 +25,13 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from summit.auth.links import portal_token
 from summit.extensions import db
 from summit.models import AuditLog, Invoice, OutboxMessage, Payment, Registration
 from summit.payments import services
 from summit.payments.errors import InvalidPayment, PaymentError
 from summit.payments.money import format_cents, parse_cents
 from summit.payments.providers import InvoiceProvider, PaymentProvider, StripeProvider
-from summit.portal.tokens import portal_token
 
 WEBHOOK_SECRET = "whsec_test_standin_secret"
 WEBHOOK_URL = "/payments/stripe/webhook"

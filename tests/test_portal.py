@@ -13,11 +13,11 @@ from itsdangerous import TimestampSigner
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from summit.auth.attendees import SESSION_KEY
+from summit.auth.links import portal_token
 from summit.extensions import db
 from summit.mail.outbox import build_message
 from summit.models import AuditLog, OutboxMessage, Person, Registration, utcnow
-from summit.portal.access import SESSION_KEY
-from summit.portal.tokens import portal_token
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
+from summit.auth.attendees import SESSION_KEY
+from summit.auth.links import portal_token, start_token
 from summit.curricula import STATUTE_CODE
 from summit.extensions import db
 from summit.mail.outbox import build_message
 from summit.models import AuditLog, OutboxMessage, Person, SelfTrainingEntry
-from summit.portal.access import SESSION_KEY
-from summit.portal.tokens import portal_token, start_token
 
 NEWCOMER = "new.officer@wapatopd.example"
 

@@ -6,11 +6,11 @@ import html
 import re
 from datetime import date, datetime, time, timedelta
 
+from summit.auth.links import portal_token
 from summit.checkin.services import check_in
 from summit.clock import local_zone
 from summit.extensions import db
 from summit.models import Person, SelfTrainingEntry, StaffUser, utcnow
-from summit.portal.tokens import portal_token
 from summit.training.services import EntryData, add_entry, review_entry
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

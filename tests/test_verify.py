@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from summit.certificates.services import (
-    grouped_verification_code,
-    issue_certificate,
-    new_verification_code,
-    revoke_certificate,
-)
+from summit.certificates.services import issue_certificate, revoke_certificate
 from summit.clock import local_date
 from summit.extensions import db
 from summit.models import TrainingSeriesDocumentation
+from summit.verification import grouped_verification_code, new_verification_code
 from tests.test_certificates import attend
 
 

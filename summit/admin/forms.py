@@ -10,29 +10,13 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from summit.forms import plain_text, strip
 from summit.payments.money import format_cents, parse_cents
-from summit.registration.forms import plain_text, strip
 
 MANUAL_METHOD_CHOICES = [
     SelectChoice("check", "Check"),
     SelectChoice("invoice", "Purchase order / invoice payment"),
 ]
-
-
-class ActionForm(FlaskForm):
-    """A button with nothing to fill in (approve, resend email): only the CSRF token."""
-
-
-class ReasonRequiredForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        filters=[strip],
-        validators=[
-            DataRequired("Give a reason; it is kept in the audit log."),
-            Length(max=500),
-            plain_text,
-        ],
-    )
 
 
 class CancelForm(FlaskForm):

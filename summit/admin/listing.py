@@ -1,12 +1,10 @@
-"""Reading an event's registrations: search, state filter, page, CSV.
+"""Reading an event's registrations: search, state filter, page, the CSV's rows.
 
 Read-only helpers for the staff list; scoped by the event in every query.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from sqlalchemy import Select, func, or_, select
@@ -22,8 +20,6 @@ CSV_HEADER = (
     "School district", "Tier", "State", "Fee", "Paid", "Amount due", "Payment method",
     "Registered",
 )  # fmt: skip
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def search_registrations(event: Event, *, q: str = "", state: str = "") -> Select:
@@ -63,17 +59,12 @@ def state_counts(event: Event) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
-def registrations_csv(registrations: Iterable[Registration], *, tz_name: str) -> str:
-    """The list as CSV with agency and email columns, safe to open in a spreadsheet."""
+def registration_rows(registrations: Iterable[Registration], *, tz_name: str) -> list[list[str]]:
+    """The list for the CSV download (header first), with agency and email columns."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(tz_name)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for registration in registrations:
-        writer.writerow([_safe_cell(value) for value in _csv_row(registration, zone)])
-    return buffer.getvalue()
+    return [list(CSV_HEADER), *(_csv_row(registration, zone) for registration in registrations)]
 
 
 def _csv_row(registration: Registration, zone) -> list[str]:
@@ -97,10 +88,3 @@ def _csv_row(registration: Registration, zone) -> list[str]:
         registration.payment_method or "",
         registration.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
     ]
-
-
-def _safe_cell(value: str) -> str:
-    """Defuse spreadsheet formulas typed into a form (CSV injection); money stays readable."""
-    if value.startswith(FORMULA_STARTS) and not value.startswith("-$"):
-        return "'" + value
-    return value

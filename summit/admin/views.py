@@ -18,16 +18,19 @@ from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response
 
 from summit.admin import listing
-from summit.admin.forms import ActionForm, CancelForm, PaymentForm, ReasonRequiredForm
+from summit.admin.forms import CancelForm, PaymentForm
 from summit.admin.history import describe as describe_history
 from summit.admin.services import resend_state_email
 from summit.errors import render_error
+from summit.exports import csv_response
 from summit.extensions import db
+from summit.forms import ActionForm, ReasonRequiredForm
+from summit.loaders import event_or_404, get_or_404
 from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration
 from summit.payments import services as payments
 from summit.registration import services as registrations
 from summit.registration.errors import RegistrationError
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
@@ -37,11 +40,7 @@ MAX_QUERY_LENGTH = 200
 VIEW_ROLES = ("admin", "checkin")
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Lists of people's contact details must not sit in shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # lists of people's contact details
 
 
 # --- the list ---------------------------------------------------------------------------
@@ -51,7 +50,7 @@ def _private(response: Response) -> Response:
 @staff_required(*VIEW_ROLES)
 def registrations_list(slug: str):
     """One event's registrations: search ``q``, filter ``state``, page, or ``format=csv``."""
-    event = db.first_or_404(select(Event).where(Event.slug == slug))
+    event = event_or_404(slug)
     q = request.args.get("q", "").strip()
     state = request.args.get("state", "").strip()
     if state and state not in REGISTRATION_STATES:
@@ -75,13 +74,9 @@ def registrations_list(slug: str):
 
 
 def _csv_response(event: Event, statement) -> Response:
-    rows = db.session.scalars(statement).unique().all()
-    body = listing.registrations_csv(rows, tz_name=event.timezone)
-    response = Response("\ufeff" + body, mimetype="text/csv")  # the BOM makes Excel read UTF-8
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{event.slug}-registrations.csv"'
-    )
-    return response
+    registrations = db.session.scalars(statement).unique().all()
+    rows = listing.registration_rows(registrations, tz_name=event.timezone)
+    return csv_response(rows, f"{event.slug}-registrations.csv")
 
 
 # --- one registration -------------------------------------------------------------------
@@ -90,7 +85,7 @@ def _csv_response(event: Event, statement) -> Response:
 @bp.get("/registrations/<int:registration_id>")
 @staff_required(*VIEW_ROLES)
 def registration_detail(registration_id: int):
-    return _detail_page(db.get_or_404(Registration, registration_id))
+    return _detail_page(get_or_404(Registration, registration_id))
 
 
 def _action_forms(registration: Registration, **submitted: FlaskForm) -> dict[str, Any]:
@@ -154,7 +149,7 @@ def _perform(
     done: str,
 ):
     """Validate ``form``, run one service, then redirect; or show why not, with a 4xx."""
-    registration = db.get_or_404(Registration, registration_id)
+    registration = get_or_404(Registration, registration_id)
     if not form.validate_on_submit():
         flash("Please correct the form below.", "danger")
         return _detail_page(registration, status=400, **{name: form})
@@ -162,7 +157,7 @@ def _perform(
         run(registration, form)
     except RegistrationError as error:
         flash(error.message, "danger")
-        return _detail_page(db.get_or_404(Registration, registration_id), status=error.status_code)
+        return _detail_page(get_or_404(Registration, registration_id), status=error.status_code)
     flash(done, "success")
     return redirect(url_for("admin.registration_detail", registration_id=registration_id))
 

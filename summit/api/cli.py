@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from summit.api.tokens import TokenError, create_api_token
+from summit.auth.api_tokens import TokenError, create_api_token
 from summit.extensions import db
 from summit.models import StaffUser
 

@@ -20,12 +20,13 @@ from werkzeug.exceptions import HTTPException
 from summit.api import schemas
 from summit.api.document import ApiBlueprint, build_document, invalid_message, problems
 from summit.api.schemas import Holder, ScanAnswer
-from summit.api.tokens import staff_for_token
+from summit.auth.api_tokens import staff_for_token
 from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError
 from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching
 from summit.errors import render_error
 from summit.extensions import csrf, db
+from summit.loaders import find_event
 from summit.models import (
     AgendaSession,
     Checkin,
@@ -35,6 +36,7 @@ from summit.models import (
     SessionTopic,
     utcnow,
 )
+from summit.security import no_store
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -103,16 +105,11 @@ def _checkin_error(problem: CheckinError):
     return error(problem.status_code, problem.message)
 
 
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # answers name people
 
 
 def _event(slug: str) -> Event | None:
-    if len(slug) > 80 or not slug.isprintable():
-        return None
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+    return find_event(slug)
 
 
 def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:

@@ -23,13 +23,13 @@ from flask import current_app
 
 from summit import storage
 from summit.certificates import branding
-from summit.certificates.services import grouped_verification_code
 from summit.curricula import minutes_policy
 from summit.documents.layers import render_layered
 from summit.documents.pdf import LaidOutDocument, lay_out, render_pdf
 from summit.models import Certificate, Event
 from summit.qr import qr_print_data_uri
 from summit.urls import absolute_url
+from summit.verification import grouped_verification_code
 
 TEMPLATE = "documents/certificate.html"
 LAYER_TEMPLATE = "documents/certificate_layer.html"

@@ -7,8 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from summit.admin.forms import ActionForm, ReasonRequiredForm
-from summit.registration.forms import plain_text, strip
+from summit.forms import plain_text, strip
 
 
 class IssueForm(FlaskForm):
@@ -23,19 +22,6 @@ class IssueForm(FlaskForm):
     notify = BooleanField("Email the person that the certificate is ready", default=True)
     attach_pdf = BooleanField("Attach the PDF to that email")
     unsigned_ok = BooleanField("Issue without a signature image")
-
-
-# Revoking or withholding needs the same audited reason as staff actions on registrations.
-ReasonForm = ReasonRequiredForm
-__all__ = [
-    "ActionForm",
-    "BrandingForm",
-    "BulkIssueForm",
-    "CreditPolicyForm",
-    "IssueForm",
-    "ReasonForm",
-    "ResendForm",
-]
 
 
 class ResendForm(FlaskForm):

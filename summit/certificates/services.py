@@ -20,11 +20,9 @@ reuses it, so reruns never allocate a second serial and never serve half a file.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -50,6 +48,7 @@ from summit.models import (
     Certificate,
     Curriculum,
     Event,
+    Person,
     Registration,
     StaffUser,
     TrainingResource,
@@ -57,14 +56,17 @@ from summit.models import (
 )
 from summit.templating import date_range
 from summit.transactions import lock_row, write_transaction
+from summit.verification import (
+    CODE_PATTERN,
+    new_verification_code,
+    normalise_verification_code,
+)
 
 Actor = StaffUser | str
 
 PENDING = "pending issue"
 # Keys of ``Certificate.details`` that do not change what the certificate certifies.
 UNHASHED_KEYS = frozenset({"manual", "self_training"})
-_CODE_NOISE = re.compile(r"[\s\-‐‑‒–—_.]+")
-_CODE_CHARS = re.compile(r"[A-Z2-7]{32}")
 RESERVE_ATTEMPTS = 3
 
 
@@ -81,22 +83,7 @@ class IssueResult:
         return self.outcome in ("issued", "reissued")
 
 
-# --- codes, serials, details -------------------------------------------------
-
-
-def new_verification_code() -> str:
-    """160 random bits as 32 base32 characters (A–Z, 2–7): unguessable, easy to type."""
-    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
-
-
-def normalise_verification_code(raw: str | None) -> str:
-    """What a person typed or a QR carried, as a stored code: no spaces or dashes, upper case."""
-    return _CODE_NOISE.sub("", (raw or "")[:200]).upper()
-
-
-def grouped_verification_code(code: str) -> str:
-    """``ABCD-EFGH-…``: how the code is printed so people can type it back."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+# --- serials, details ----------------------------------------------------------
 
 
 def serial_prefix(event: Event) -> str:
@@ -253,6 +240,22 @@ def valid_certificate(registration: Registration) -> Certificate | None:
     )
 
 
+def valid_certificates_of(person: Person) -> list[Certificate]:
+    """The person's valid certificates, newest first (the portal home lists them)."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Registration, Certificate.registration_id == Registration.id)
+            .where(
+                Registration.person_id == person.id,
+                Certificate.revoked_at.is_(None),
+                Certificate.file_path != "",
+            )
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
 def valid_certificates(registration_ids: list[int]) -> dict[int, Certificate]:
     """:func:`valid_certificate` for many registrations in one query, by registration id."""
     rows = db.session.scalars(
@@ -279,7 +282,7 @@ def certificates_of_registration(registration: Registration) -> list[Certificate
 def find_by_code(raw_code: str | None) -> Certificate | None:
     """The issued certificate a typed or scanned code names, or None (pending rows too)."""
     code = normalise_verification_code(raw_code)
-    if not _CODE_CHARS.fullmatch(code):
+    if not CODE_PATTERN.fullmatch(code):
         return None
     certificate = db.session.scalar(
         select(Certificate).where(Certificate.verification_code == code)

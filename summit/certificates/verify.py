@@ -14,9 +14,7 @@ gets the very answer an unknown serial gets.
 
 from __future__ import annotations
 
-import hmac
 import re
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -32,17 +30,18 @@ from flask import (
 )
 from sqlalchemy import select
 
+from summit import verification
 from summit.certificates.document import hours, kind_title
-from summit.certificates.services import (
-    find_by_code,
-    grouped_verification_code,
-    is_pending,
-    normalise_verification_code,
-)
+from summit.certificates.services import find_by_code, is_pending
 from summit.clock import local_date
 from summit.extensions import db, limiter
-from summit.models import Certificate, TrainingSeriesDocumentation
-from summit.training.proof import verify_documentation
+from summit.models import Certificate
+from summit.security import no_store
+from summit.verification import (
+    grouped_verification_code,
+    normalise_verification_code,
+    same_name,
+)
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -72,20 +71,13 @@ def typed_serial(raw: str | None) -> str | None:
     return f"{match['prefix']}-{match['year']}-{int(match['number']):06d}"
 
 
-def comparable_name(name: str) -> str:
-    """``José  de la Cruz`` and ``jose DE LA CRUZ`` compare equal: no case, spaces or accents."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return "".join(letters.casefold().split())
-
-
-def same_name(printed: str, typed: str) -> bool:
-    printed, typed = comparable_name(printed), comparable_name(typed)
-    return bool(printed) and hmac.compare_digest(printed.encode(), typed.encode())
-
-
 def answer_for_serial(serial: str, name: str) -> dict[str, Any]:
-    """The answer for a serial and the name on the paper; unknown unless both fit.
+    """The answer for a serial and the name on the paper, of any kind; unknown unless both fit."""
+    return verification.answer_for_serial(serial, name) or public_view(None)
+
+
+def certificate_for_serial(serial: str, name: str) -> dict[str, Any] | None:
+    """The certificate answer for a serial and the name on the paper, or None.
 
     A re-issued certificate keeps its serial: the name may match any version the
     holder has on paper, and the answer is the latest valid version (or, when all
@@ -100,20 +92,22 @@ def answer_for_serial(serial: str, name: str) -> dict[str, Any]:
         )
         if not is_pending(certificate)
     ]
-    if versions:
-        if not any(same_name(c.details.get("name", ""), name) for c in versions):
-            return public_view(None)
-        current = next((c for c in versions if c.is_valid), versions[0])
-        return public_view(current)
-    documents = db.session.scalars(
-        select(TrainingSeriesDocumentation)
-        .where(TrainingSeriesDocumentation.serial == serial)
-        .order_by(TrainingSeriesDocumentation.version.desc())
-    ).all()
-    if documents and any(same_name((d.details or {}).get("name", ""), name) for d in documents):
-        current = next((d for d in documents if d.is_valid), documents[0])
-        return verify_documentation(current.verification_code) or public_view(None)
-    return public_view(None)
+    if not any(same_name(c.details.get("name", ""), name) for c in versions):
+        return None
+    current = next((c for c in versions if c.is_valid), versions[0])
+    return public_view(current)
+
+
+def certificate_for_code(code: str) -> dict[str, Any] | None:
+    found = find_by_code(code)
+    return public_view(found) if found is not None else None
+
+
+VERIFIER = verification.Verifier(
+    kind="certificate", by_code=certificate_for_code, by_serial=certificate_for_serial
+)
+# Certificates first: the verify blueprint is registered before the training ones.
+bp.record_once(lambda state: verification.register(state.app, VERIFIER))
 
 
 def human_date(value: str | date | None) -> str:
@@ -132,7 +126,7 @@ def _helpers() -> dict[str, Any]:
 @bp.after_request
 def _fresh(response: Response) -> Response:
     """A revocation must show at once, and verification pages are not for search engines."""
-    response.headers["Cache-Control"] = "no-store"
+    no_store(response)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -228,10 +222,7 @@ def _form_page(typed: str = "", **context: Any) -> str:
 def answer_for(code: str) -> dict[str, Any]:
     """One verification page for every document the ESD signs: a certificate, or the
     training series documentation from the training record, found by its code."""
-    found = find_by_code(code)
-    if found is not None:
-        return public_view(found)
-    return verify_documentation(code) or public_view(None)
+    return verification.answer_for_code(code) or public_view(None)
 
 
 @bp.get("/<string:code>.json")

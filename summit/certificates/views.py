@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from summit import storage
+from summit.auth.attendees import attendee_required, current_attendee
 from summit.certificates import branding, bulk
 from summit.certificates import services as certificates
 from summit.certificates.eligibility import (
@@ -40,46 +41,24 @@ from summit.certificates.eligibility import (
 )
 from summit.certificates.errors import CertificateError
 from summit.certificates.forms import (
-    ActionForm,
     BrandingForm,
     BulkIssueForm,
     CreditPolicyForm,
     IssueForm,
-    ReasonForm,
     ResendForm,
 )
 from summit.checkin.credit import event_credit
 from summit.curricula import minutes_policy
 from summit.extensions import db
-from summit.models import Certificate, Event, Person, Registration, utcnow
-from summit.portal.access import attendee_required, current_attendee
-from summit.security import staff_required
+from summit.forms import ActionForm, ReasonRequiredForm
+from summit.loaders import event_or_404, get_or_404
+from summit.models import Certificate, Event, Registration, utcnow
+from summit.security import no_store, staff_required
 
 bp = Blueprint("certificates", __name__)
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Certificates and the lists of them are personal: no shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.app_template_global("certificates_of")
-def certificates_of(person: Person) -> list[Certificate]:
-    """The person's valid certificates, newest event first (for the portal home)."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .join(Registration, Certificate.registration_id == Registration.id)
-            .where(
-                Registration.person_id == person.id,
-                Certificate.revoked_at.is_(None),
-                Certificate.file_path != "",
-            )
-            .order_by(Certificate.issued_at.desc())
-        )
-    )
+bp.after_request(no_store)  # certificates and the lists of them are personal
 
 
 def _pdf_response(certificate: Certificate) -> Response:
@@ -96,6 +75,14 @@ def _pdf_response(certificate: Certificate) -> Response:
     )
 
 
+def _issued_certificate(certificate_id: int) -> Certificate:
+    """An issued version (revoked ones too), or 404: a reserved row is no certificate yet."""
+    certificate = get_or_404(Certificate, certificate_id)
+    if certificates.is_pending(certificate):
+        abort(404)
+    return certificate
+
+
 # --- the attendee ------------------------------------------------------------------
 
 
@@ -103,13 +90,8 @@ def _pdf_response(certificate: Certificate) -> Response:
 @attendee_required
 def my_certificate_pdf(certificate_id: int):
     """The person's own valid certificate; anything else is 404, whoever owns it."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if (
-        certificate is None
-        or certificates.is_pending(certificate)
-        or not certificate.is_valid
-        or certificate.registration.person_id != current_attendee().id
-    ):
+    certificate = _issued_certificate(certificate_id)
+    if not certificate.is_valid or certificate.registration.person_id != current_attendee().id:
         abort(404)
     return _pdf_response(certificate)
 
@@ -121,10 +103,7 @@ def my_certificate_pdf(certificate_id: int):
 @staff_required()
 def staff_certificate_pdf(certificate_id: int):
     """Any issued version, revoked ones included (staff need the history)."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificates.is_pending(certificate):
-        abort(404)
-    return _pdf_response(certificate)
+    return _pdf_response(_issued_certificate(certificate_id))
 
 
 @bp.get("/staff/events/<slug>/certificates.zip")
@@ -168,7 +147,7 @@ def event_zip(slug: str):
 
 
 def _event(slug: str) -> Event:
-    return db.first_or_404(select(Event).where(Event.slug == slug))
+    return event_or_404(slug)
 
 
 def timing_warnings(event: Event) -> list[str]:
@@ -380,9 +359,7 @@ def _child_environment() -> dict[str, str]:
 @staff_required("admin")
 def batch_json(slug: str, batch_id: int):
     event = _event(slug)
-    batch = db.session.get(bulk.CertificateBatch, batch_id)
-    if batch is None or batch.event_id != event.id:
-        abort(404)
+    batch = get_or_404(bulk.CertificateBatch, batch_id, event=event)
     return jsonify(bulk.batch_progress(batch))
 
 
@@ -398,10 +375,7 @@ def progress_script():
 
 
 def _registration(registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        abort(404)
-    return registration
+    return get_or_404(Registration, registration_id)
 
 
 @bp.get("/staff/registrations/<int:registration_id>/certificate")
@@ -423,8 +397,8 @@ def registration_page(registration_id: int):
         warnings=branding.branding_warnings(registration.event),
         signed=branding.is_signed(registration.event),
         issue_form=IssueForm(prefix="issue"),
-        revoke_form=ReasonForm(prefix="revoke"),
-        withhold_form=ReasonForm(prefix="withhold"),
+        revoke_form=ReasonRequiredForm(prefix="revoke"),
+        withhold_form=ReasonRequiredForm(prefix="withhold"),
         resend_form=ResendForm(prefix="resend"),
         release_form=ActionForm(prefix="release"),
     )
@@ -493,11 +467,9 @@ def issue(registration_id: int):
 @bp.post("/staff/certificates/<int:certificate_id>/revoke")
 @staff_required("admin")
 def revoke(certificate_id: int):
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificates.is_pending(certificate):
-        abort(404)
+    certificate = _issued_certificate(certificate_id)
     registration_id = certificate.registration_id
-    form = ReasonForm(prefix="revoke")
+    form = ReasonRequiredForm(prefix="revoke")
     if not form.validate_on_submit():
         flash("Give a reason for revoking; it is kept in the audit log.", "danger")
         return _back(registration_id)
@@ -515,9 +487,7 @@ def revoke(certificate_id: int):
 @bp.post("/staff/certificates/<int:certificate_id>/resend")
 @staff_required("admin")
 def resend(certificate_id: int):
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificates.is_pending(certificate):
-        abort(404)
+    certificate = _issued_certificate(certificate_id)
     form = ResendForm(prefix="resend")
     if form.validate_on_submit():
         try:
@@ -533,7 +503,7 @@ def resend(certificate_id: int):
 @staff_required("admin")
 def withhold(registration_id: int):
     registration = _registration(registration_id)
-    form = ReasonForm(prefix="withhold")
+    form = ReasonRequiredForm(prefix="withhold")
     if not form.validate_on_submit():
         flash("Give a reason for withholding; it is kept in the audit log.", "danger")
         return _back(registration_id)

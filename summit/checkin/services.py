@@ -38,7 +38,6 @@ from summit.models import (
     CHECKIN_SOURCES,
     AgendaSession,
     Checkin,
-    Event,
     Person,
     Registration,
     StaffUser,
@@ -560,7 +559,3 @@ def live_counts(event_id: int) -> dict[str, Any]:
             for agenda in sessions
         ],
     }
-
-
-def event_by_slug(slug: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))

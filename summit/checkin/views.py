@@ -7,8 +7,6 @@ you type, live numbers and the offline queue, talking JSON to the same URLs.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +30,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from summit.api.tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
+from summit.auth.api_tokens import TokenError, create_api_token, list_api_tokens, revoke_api_token
 from summit.checkin.credit import event_credit
 from summit.checkin.display import scan_message, scan_tone, session_when
 from summit.checkin.errors import CheckinError
@@ -55,10 +53,12 @@ from summit.checkin.services import (
 )
 from summit.documents import render_pdf
 from summit.documents.badges import render_badges_pdf
+from summit.exports import csv_response
 from summit.extensions import db
+from summit.loaders import event_or_404, get_or_404
 from summit.models import AgendaSession, Event, Person, Registration, StaffUser
 from summit.registration.errors import RegistrationError
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 from summit.templating import date_range
 from summit.urls import parse_id
 
@@ -77,28 +77,16 @@ STATE_LABELS = {
 }
 
 
-@bp.after_request
-def _private(response):
-    """Check-in pages name people: keep them out of shared caches."""
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+bp.after_request(no_store)  # check-in pages name people
 
 
 def _event(slug: str) -> Event:
-    if len(slug) > 80 or not slug.isprintable():
-        abort(404)
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    return event
+    return event_or_404(slug)
 
 
 def _agenda_session(event: Event, session_id: int) -> AgendaSession:
     """The session of this event, or 404: never another event's session."""
-    agenda = db.session.get(AgendaSession, session_id)
-    if agenda is None or agenda.event_id != event.id:
-        abort(404)
-    return agenda
+    return get_or_404(AgendaSession, session_id, event=event)
 
 
 def _wants_json() -> bool:
@@ -510,8 +498,8 @@ def attendance(slug: str):
     registrations = _confirmed(event)
     credits = event_credit(event, registrations)
     if request.args.get("format") == "csv":
-        return _csv_response(_attendance_rows(event, registrations, credits),
-                             f"{event.slug}-attendance.csv")  # fmt: skip
+        return csv_response(_attendance_rows(event, registrations, credits),
+                            f"{event.slug}-attendance.csv")  # fmt: skip
     topics = event.curriculum.items
     complete_per_topic = {
         item.topic_id: sum(1 for c in credits.values() if c.for_topic(item.topic_id).complete)
@@ -546,25 +534,6 @@ def _attendance_rows(event: Event, registrations: list[Registration], credits) -
     return rows
 
 
-def _csv_cell(value: Any) -> Any:
-    """Spreadsheets run cells that start with = + - @ as formulas: defuse them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_response(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return Response(
-        "\ufeff" + buffer.getvalue(),  # a BOM so Excel reads UTF-8 names correctly
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _roster(event: Event, agenda: AgendaSession):
     registrations = _confirmed(event)
     ids = [registration.id for registration in registrations]
@@ -595,7 +564,7 @@ def roster_csv(slug: str, session_id: int):
             out.scanned_at.astimezone(event.tz).strftime(local) if out else "",
             row.source if row else "",
         ])  # fmt: skip
-    return _csv_response(rows, f"{event.slug}-session-{agenda.id}-roster.csv")
+    return csv_response(rows, f"{event.slug}-session-{agenda.id}-roster.csv")
 
 
 @bp.get("/events/<slug>/sessions/<int:session_id>/roster.pdf")

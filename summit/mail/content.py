@@ -23,8 +23,8 @@ from flask import current_app
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from summit.auth.links import portal_url_placeholder
 from summit.models import Event, Person, Registration, utcnow
-from summit.portal.tokens import portal_url_placeholder
 from summit.urls import absolute_url
 
 QR_CID = "ticket-qr"

@@ -26,6 +26,7 @@ from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import ColumnElement, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
+from summit.auth.links import sign_portal_links
 from summit.extensions import db
 from summit.mail.content import (
     Attachment,
@@ -37,7 +38,6 @@ from summit.mail.content import (
     render,
 )
 from summit.models import OutboxMessage, Person, Registration, utcnow
-from summit.portal.tokens import sign_portal_links
 from summit.transactions import for_update, lock_row, write_transaction
 
 REGISTRATION_KINDS = (

@@ -7,7 +7,7 @@ from wtforms import RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from summit.registration.forms import plain_text, strip
+from summit.forms import plain_text, strip
 
 
 class InvoiceRequestForm(FlaskForm):

@@ -1,9 +1,10 @@
 """Payment providers behind one small interface.
 
-A provider knows whether it is switched on for this install and how to start a
-payment for a registration. *Invoice* is always on (PO number or check, settled
-by staff); *card* is on only when both Stripe keys are configured, so an install
-without Stripe never shows a card button that cannot work.
+A provider knows whether it is switched on for this install. *Invoice* is always
+on (PO number or check, settled by staff); *card* is on only when both Stripe keys
+are configured, so an install without Stripe never shows a card button that cannot
+work. Starting a payment is a service (``summit.payments.services``), which uses
+the Stripe client made here: this module imports no service.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Protocol, runtime_checkable
 
 import stripe
 from flask import Flask, current_app
-
-from summit.models import Registration
 
 
 @runtime_checkable
@@ -27,10 +26,6 @@ class PaymentProvider(Protocol):
         """Whether this install offers the provider at all."""
         ...
 
-    def start(self, registration: Registration) -> str | None:
-        """Begin paying; a URL to send the attendee to, or ``None`` to stay on our pages."""
-        ...
-
 
 class InvoiceProvider:
     """Purchase order or check: we issue an invoice, staff record the money."""
@@ -41,10 +36,6 @@ class InvoiceProvider:
     def is_enabled(self, app: Flask) -> bool:
         return True
 
-    def start(self, registration: Registration) -> str | None:
-        # The attendee still has to give a PO number or choose check on our form.
-        return None
-
 
 class StripeProvider:
     """Card payment through Stripe Checkout, confirmed by a signed webhook."""
@@ -54,11 +45,6 @@ class StripeProvider:
 
     def is_enabled(self, app: Flask) -> bool:
         return bool(app.config.get("STRIPE_SECRET_KEY") and app.config.get("STRIPE_WEBHOOK_SECRET"))
-
-    def start(self, registration: Registration) -> str | None:
-        from summit.payments.services import create_checkout_session
-
-        return create_checkout_session(registration)
 
 
 PROVIDERS: tuple[PaymentProvider, ...] = (InvoiceProvider(), StripeProvider())

@@ -25,25 +25,23 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from summit.extensions import csrf, db
+from summit.auth.attendees import attendee_required, current_attendee, signed_in_attendee
+from summit.extensions import csrf
+from summit.loaders import get_or_404
 from summit.models import Registration
 from summit.payments import services
 from summit.payments.errors import PaymentError
 from summit.payments.forms import CardPaymentForm, InvoiceRequestForm
 from summit.payments.money import format_cents
 from summit.payments.providers import card_enabled
-from summit.portal.access import attendee_required, current_attendee, signed_in_attendee
 from summit.portal.services import registration_of
+from summit.security import no_store
 
 bp = Blueprint("payments", __name__)
 bp.add_app_template_filter(format_cents, "money")
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Invoices and balances are personal: keep them out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # invoices and balances are personal
 
 
 def _own_registration(registration_id: int) -> Registration:
@@ -144,7 +142,7 @@ def invoice_pdf(registration_id: int):
 def _invoice_reader_registration(registration_id: int) -> Registration | Response:
     """Staff may read any invoice; an attendee only their own; nobody else learns it exists."""
     if current_user.is_authenticated:
-        return db.get_or_404(Registration, registration_id)
+        return get_or_404(Registration, registration_id)
     person = signed_in_attendee()
     if person is None:
         return redirect(url_for("portal.sign_in"))

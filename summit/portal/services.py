@@ -7,39 +7,25 @@ state, so the transitions and their audit stay in ``summit.registration.services
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from summit import audit
+from summit.auth.attendees import attendee_actor, person_with_email
+from summit.auth.links import PortalLinkInvalid, link_sent_recently, read_portal_token
 from summit.extensions import db
-from summit.mail import queue_email, queue_person_email
-from summit.mail.content import organisation_context
-from summit.models import Event, OutboxMessage, Person, Registration, utcnow
-from summit.portal.tokens import (
-    PortalLinkInvalid,
-    read_portal_token,
-    read_start_token,
-    start_url_placeholder,
-)
+from summit.mail import queue_person_email
+from summit.models import Event, Person, Registration, utcnow
 from summit.registration import services as registration_services
 from summit.registration.errors import InvalidTransition, RegistrationError
-
-# A second request for the same address within this window sends nothing new:
-# it stops someone from filling a stranger's inbox from many IP addresses.
-LINK_RESEND_WINDOW = timedelta(minutes=2)
+from summit.training.errors import CurriculumMissing
+from summit.training.record import TrainingRecord, training_record
 
 
 class PortalClosed(RegistrationError):
     """The attendee may no longer do this themselves (the event has started)."""
 
     status_code = 409
-
-
-def attendee_actor(person: Person) -> str:
-    """How the audit log names an attendee acting in the portal."""
-    return f"attendee:{person.id}"
 
 
 def person_for_token(token: str) -> Person:
@@ -62,101 +48,19 @@ def request_portal_link(email: str, *, now: datetime | None = None) -> bool:
     way, so that nobody learns who is registered.
     """
     person = person_with_email(email)
-    if person is None or _link_sent_recently("portal_link", person.email, now or utcnow()):
+    if person is None or link_sent_recently("portal_link", person.email, now or utcnow()):
         return False
     queue_person_email(person, "portal_link")
     db.session.commit()
     return True
 
 
-def person_with_email(email: str) -> Person | None:
-    return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
-
-
-def _link_sent_recently(kind: str, recipient: str, now: datetime) -> bool:
-    recent = db.session.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.kind == kind,
-            OutboxMessage.recipient == recipient,
-            OutboxMessage.created_at > now - LINK_RESEND_WINDOW,
-        )
-        .limit(1)
-    )
-    return recent is not None
-
-
-# --- starting a training record ----------------------------------------------------------
-#
-# Anyone may keep a training record, registered or not. The address is proved by
-# a start link sent to it; the person is created only when that link is used, so
-# typing a stranger's address creates nothing and reveals nothing: every
-# request gets the same answer and the same email goes out for any address.
-
-
-def request_training_start_link(email: str, *, now: datetime | None = None) -> bool:
-    """Queue a start link to ``email`` (already a valid, lower-cased address); commit.
-
-    Returns whether a message was queued (not within the resend window); the
-    caller answers the same either way.
-    """
-    if _link_sent_recently("training_start", email, now or utcnow()):
-        return False
-    person = person_with_email(email)
-    context = {
-        **organisation_context(),
-        "person": person or {"first_name": "there"},
-        "start_link": start_url_placeholder(),
-    }
-    queue_email("training_start", email, context)
-    db.session.commit()
-    return True
-
-
-def start_link_owner(token: str) -> tuple[str, Person | None]:
-    """The address a start link proves, and its person if there is one already.
-
-    Raises ``PortalLinkExpired`` or ``PortalLinkInvalid`` like a portal link.
-    """
-    email = read_start_token(token)
-    return email, person_with_email(email)
-
-
-def start_training_record(
-    email: str, *, first_name: str, last_name: str, agency: str, job_title: str, role_type: str
-) -> Person:
-    """The person of ``email``, created from what they typed when there is none yet; commit.
-
-    An existing person's stored details are never changed here (they correct
-    them in the portal), and two tabs submitting at once create one person.
-    """
-    person = person_with_email(email)
-    if person is not None:
-        return person
-    person = Person(
-        email=email.strip().lower(),
-        first_name=first_name,
-        last_name=last_name,
-        agency=agency,
-        job_title=job_title,
-        role_type=role_type,
-    )
+def training_summary(person: Person) -> TrainingRecord | None:
+    """The portal home's "Training record" section: the record, or None without curricula."""
     try:
-        with db.session.begin_nested():
-            db.session.add(person)
-    except IntegrityError:
-        twin = person_with_email(email)
-        if twin is None:
-            raise
-        return twin
-    audit.record(
-        "person.create",
-        person,
-        after={"source": "training start link", "role_type": role_type},
-        actor=attendee_actor(person),
-    )
-    db.session.commit()
-    return person
+        return training_record(person)
+    except CurriculumMissing:
+        return None
 
 
 def registrations_of(person: Person) -> list[Registration]:

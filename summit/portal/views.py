@@ -16,11 +16,7 @@ from flask import (
     url_for,
 )
 
-from summit.checkin.credit import credit_minutes
-from summit.documents import render_ticket_pdf, ticket_filename
-from summit.models import Registration
-from summit.portal import services
-from summit.portal.access import (
+from summit.auth.attendees import (
     attendee_required,
     current_attendee,
     link_request_limit,
@@ -28,21 +24,23 @@ from summit.portal.access import (
     sign_out_attendee,
     signed_in_attendee,
 )
+from summit.auth.links import PortalLinkExpired, PortalLinkInvalid
+from summit.certificates.services import valid_certificates_of
+from summit.checkin.credit import credit_minutes
+from summit.documents import render_ticket_pdf, ticket_filename
+from summit.models import Registration
+from summit.portal import services
 from summit.portal.display import template_helpers
 from summit.portal.forms import ConfirmForm, DetailsForm, LinkRequestForm
-from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.qr import qr_svg_data_uri
 from summit.registration.errors import RegistrationError
+from summit.security import no_store
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.context_processor(template_helpers)
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Personal pages and tickets must not sit in shared or browser caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # personal pages and tickets
 
 
 @bp.route("/enter/<token>", methods=["GET", "POST"])
@@ -114,6 +112,8 @@ def home():
         "portal/home.html",
         person=person,
         registrations=services.registrations_of(person),
+        certificates=valid_certificates_of(person),
+        training=services.training_summary(person),
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from summit.clock import today_local
 from summit.extensions import db
+from summit.loaders import event_or_404
 from summit.models import AgendaSession, Event, SessionTopic, utcnow
 from summit.registration.services import seats_left
 
@@ -27,19 +28,17 @@ def home():
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.is_published)
-        .options(
+    event = event_or_404(
+        slug,
+        published=True,
+        options=(
             selectinload(Event.tiers),
             selectinload(Event.curriculum),
             selectinload(Event.sessions)
             .selectinload(AgendaSession.topics)
             .selectinload(SessionTopic.topic),
-        )
+        ),
     )
-    if event is None:
-        abort(404)
     return render_template(
         "public/event.html",
         event=event,

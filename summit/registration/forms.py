@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from summit.forms import plain_text, strip
 from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PREFILL_FIELDS = (
     "first_name",
     "last_name",
@@ -23,16 +21,6 @@ PREFILL_FIELDS = (
     "school_district",
     "accommodations",
 )
-
-
-def plain_text(form, field) -> None:
-    """Refuse binary junk (NUL and other control characters) in any text field."""
-    if field.data and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError("This field contains characters that are not allowed.")
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class ContactForm(FlaskForm):

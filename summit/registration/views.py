@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask import redirect as http_redirect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from summit.extensions import db
+from summit.loaders import event_or_404
 from summit.models import Event, Registration, utcnow
 from summit.registration.errors import RegistrationError
 from summit.registration.forms import PREFILL_FIELDS, RegistrationForm
@@ -18,20 +18,13 @@ RECEIPT_SALT = "summit.registration.receipt"
 RECEIPT_MAX_AGE = 3600
 
 
-def _published_event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug, Event.is_published))
-    if event is None:
-        abort(404)
-    return event
-
-
 def _receipts() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RECEIPT_SALT)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 def register(slug: str):
-    event = _published_event(slug)
+    event = event_or_404(slug, published=True)
     prefill = {key: request.args[key] for key in PREFILL_FIELDS if request.args.get(key)}
     form = RegistrationForm(event, data=prefill)
     status = event.registration_status(utcnow())

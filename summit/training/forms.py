@@ -26,9 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from summit.forms import plain_text, strip
 from summit.models import ROLE_TYPES
 from summit.registration.fields import normalise_email
-from summit.registration.forms import plain_text, strip
 from summit.training import share_days
 from summit.training.resources import FORMATS
 from summit.training.services import KIND_LABELS, ROLE_LABELS
@@ -245,14 +245,6 @@ class ShareForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        filters=[strip],
-        validators=[DataRequired("Give a reason."), Length(max=500), plain_text],
-    )
-
-
 class ResourceForm(FlaskForm):
     title = StringField(
         "Title",
@@ -315,7 +307,3 @@ class SummaryForm(FlaskForm):
             plain_text,
         ],
     )
-
-
-class ActionForm(FlaskForm):
-    """A button with nothing to fill in: only the CSRF token."""

@@ -8,11 +8,12 @@ nothing is written.
 
 The PDF is stored with a serial (``S5-POC-2027-000123``: the prefix of the first
 documents, kept so serials stay one series) and an unguessable verification code
-that the public ``/verify`` page checks through :func:`verify_documentation`,
-like a certificate. A re-issue keeps the serial, adds the next version with a new
-code and revokes the previous one as superseded; a document once printed is never
-printed again with other words (documents issued before the series was recorded
-stay as they were).
+that the public ``/verify`` page checks through :data:`VERIFIER` (registered
+with :mod:`summit.verification` by the training blueprint), like a certificate.
+A re-issue keeps the serial, adds the next version with a new code and revokes
+the previous one as superseded; a document once printed is never printed again
+with other words (documents issued before the series was recorded stay as they
+were).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from summit import audit, storage
-from summit.certificates.services import new_verification_code, normalise_verification_code
 from summit.clock import local_date
 from summit.extensions import db
 from summit.models import Person, StaffUser, TrainingSeriesDocumentation, utcnow
@@ -34,6 +34,12 @@ from summit.training.documents import render_documentation_pdf
 from summit.training.errors import NotEligible, TrainingError
 from summit.training.record import BASIS_TEXTS, TrainingRecord, training_record
 from summit.training.services import ROLE_LABELS
+from summit.verification import (
+    Verifier,
+    new_verification_code,
+    normalise_verification_code,
+    same_name,
+)
 
 SERIAL_PREFIX = "S5-POC"
 SERIAL_ATTEMPTS = 5
@@ -340,3 +346,26 @@ def verify_documentation(code: str) -> dict[str, Any] | None:
         "issuer": f"{current_app.config['ORGANISATION_NAME']}, "
         f"{current_app.config['ORGANISATION_UNIT']}",
     }
+
+
+def documentation_for_serial(serial: str, name: str) -> dict[str, Any] | None:
+    """The answer for a serial and the name printed on any of its versions, or None.
+
+    Like a certificate's: the latest valid version answers (or, all revoked, the latest).
+    """
+    documents = db.session.scalars(
+        select(TrainingSeriesDocumentation)
+        .where(TrainingSeriesDocumentation.serial == serial)
+        .order_by(TrainingSeriesDocumentation.version.desc())
+    ).all()
+    if not any(same_name((d.details or {}).get("name", ""), name) for d in documents):
+        return None
+    current = next((d for d in documents if d.is_valid), documents[0])
+    return verify_documentation(current.verification_code)
+
+
+VERIFIER = Verifier(
+    kind="training_series_documentation",
+    by_code=verify_documentation,
+    by_serial=documentation_for_serial,
+)

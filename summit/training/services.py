@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from summit import audit
+from summit.auth.attendees import attendee_actor
 from summit.clock import today_local
 from summit.extensions import db
 from summit.mail import queue_person_email
@@ -45,10 +46,6 @@ ROLE_LABELS = {
     "security": "School security officer",
     "other": "Other school safety and security staff",
 }
-
-
-def attendee_actor(person: Person) -> str:
-    return f"attendee:{person.id}"
 
 
 @dataclass(frozen=True)

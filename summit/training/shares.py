@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from summit import audit
+from summit.auth.attendees import attendee_actor
 from summit.extensions import db
 from summit.models import Person, RecordShare, utcnow
 from summit.training import share_days
 from summit.training.errors import TrainingError
-from summit.training.services import attendee_actor
 
 MAX_SHARE_DAYS = 365
 

@@ -30,10 +30,22 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from summit import verification
+from summit.auth.attendees import (
+    attendee_actor,
+    attendee_required,
+    current_attendee,
+    link_request_limit,
+    sign_in_attendee,
+    signed_in_attendee,
+)
+from summit.auth.links import PortalLinkExpired, PortalLinkInvalid
 from summit.clock import today_local
 from summit.curricula import minutes_policy
 from summit.errors import render_error
 from summit.extensions import db, limiter
+from summit.forms import ActionForm, ReasonRequiredForm
+from summit.loaders import get_or_404
 from summit.models import (
     Person,
     PriorExperience,
@@ -44,28 +56,18 @@ from summit.models import (
     TrainingResource,
     TrainingSeriesDocumentation,
 )
-from summit.portal import services as portal_services
-from summit.portal.access import (
-    attendee_required,
-    current_attendee,
-    link_request_limit,
-    sign_in_attendee,
-    signed_in_attendee,
-)
-from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
 from summit.training import required_minutes, services, share_rate_limit, shares
 from summit.training import resources as resource_services
+from summit.training import start as start_links
 from summit.training.documents import record_filename, render_record_pdf
 from summit.training.errors import CurriculumMissing, EvidenceRejected, TrainingError
 from summit.training.forms import (
-    ActionForm,
     AssignmentForm,
     EntryForm,
     PriorExperienceForm,
-    ReasonForm,
     ResourceForm,
     ReviewForm,
     ShareForm,
@@ -88,26 +90,14 @@ def _share_limit() -> str:
     return share_rate_limit()
 
 
-@portal_bp.after_request
-@staff_bp.after_request
-def _private(response: Response) -> Response:
-    """Personal records must not sit in shared or browser caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+portal_bp.after_request(no_store)  # personal records
+bp.record_once(lambda state: verification.register(state.app, series_documentation.VERIFIER))
+staff_bp.after_request(no_store)
 
 
 @bp.app_errorhandler(CurriculumMissing)
 def _no_curriculum(error: CurriculumMissing):
     return render_error(503, error.message, "Training topics not loaded")
-
-
-@bp.app_template_global()
-def training_summary(person: Person):
-    """The portal home's "Training record" section: the record, or None without curricula."""
-    try:
-        return training_record(person)
-    except CurriculumMissing:
-        return None
 
 
 def _context() -> dict:
@@ -152,7 +142,7 @@ def start():
     """
     form = StartForm()
     if form.validate_on_submit():
-        portal_services.request_training_start_link(form.email.data)
+        start_links.request_training_start_link(form.email.data)
         return redirect(url_for("training.start_sent"), code=303)
     status = 400 if form.errors else 200
     page = render_template("training/start.html", form=form, signed_in=signed_in_attendee())
@@ -172,7 +162,7 @@ def start_link(token: str):
     Nothing is written and nobody is signed in on GET; the POST (CSRF) does both.
     """
     try:
-        email, person = portal_services.start_link_owner(token)
+        email, person = start_links.start_link_owner(token)
     except PortalLinkExpired:
         return _start_problem("This link has expired", 410)
     except PortalLinkInvalid:
@@ -183,7 +173,7 @@ def start_link(token: str):
     form = ActionForm() if person is not None else StartDetailsForm()
     if form.validate_on_submit():
         if person is None:
-            person = portal_services.start_training_record(
+            person = start_links.start_training_record(
                 email,
                 first_name=form.first_name.data,
                 last_name=form.last_name.data,
@@ -212,8 +202,7 @@ def _start_problem(title: str, status: int) -> Response:
 
 def _link_page(page: str, status: int) -> Response:
     """A page whose address holds a credential: not cached, never sent on as a referrer."""
-    response = Response(page, status=status)
-    response.headers["Cache-Control"] = "no-store"
+    response = no_store(Response(page, status=status))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -233,9 +222,8 @@ def shared_record(token: str):
         page = render_template("training/shared.html", record=record, share=share, **_context())
         response = Response(page)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return no_store(response)
 
 
 # --- portal: the record -------------------------------------------------------------------
@@ -400,7 +388,7 @@ def assignment():
         try:
             services.update_assignment(person, started_on=form.started_on.data,
                                        role_type=form.role_type.data,
-                                       actor=services.attendee_actor(person))  # fmt: skip
+                                       actor=attendee_actor(person))  # fmt: skip
         except TrainingError as error:
             form.started_on.errors = [*form.started_on.errors, error.message]
         else:
@@ -438,9 +426,7 @@ def share_links():
 @attendee_required
 def revoke_share(share_id: int):
     person = current_attendee()
-    share = db.session.get(RecordShare, share_id)
-    if share is None or share.person_id != person.id:
-        abort(404)
+    share = get_or_404(RecordShare, share_id, person=person)
     if ActionForm().validate_on_submit():
         try:
             shares.revoke_share(share, person)
@@ -454,13 +440,11 @@ def revoke_share(share_id: int):
 @portal_bp.get("/documentation/<int:documentation_id>.pdf")
 @attendee_required
 def documentation_pdf(documentation_id: int):
-    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
+    documentation = get_or_404(
+        TrainingSeriesDocumentation, documentation_id, person=current_attendee()
+    )
     # A revoked document is withdrawn for its owner too, like a revoked certificate.
-    if (
-        documentation is None
-        or documentation.person_id != current_attendee().id
-        or not documentation.is_valid
-    ):
+    if not documentation.is_valid:
         abort(404)
     return _documentation_response(documentation)
 
@@ -512,10 +496,7 @@ def overview():
 
 
 def _entry(entry_id: int) -> SelfTrainingEntry:
-    entry = db.session.get(SelfTrainingEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+    return get_or_404(SelfTrainingEntry, entry_id)
 
 
 @staff_bp.post("/entries/<int:entry_id>/review")
@@ -548,10 +529,7 @@ def staff_evidence(entry_id: int):
 
 
 def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
+    return get_or_404(Person, person_id)
 
 
 @staff_bp.get("/people/<int:person_id>")
@@ -575,7 +553,7 @@ def _person_page(person: Person, prior_form: PriorExperienceForm) -> str:
         ).all(),
         prior_form=prior_form,
         review_form=ReviewForm(),
-        reason_form=ReasonForm(),
+        reason_form=ReasonRequiredForm(),
         action=ActionForm(),
         **_context(),
     )
@@ -618,9 +596,7 @@ def record_prior_experience(person_id: int):
 @staff_bp.post("/prior-experience/<int:record_id>/withdraw")
 @staff_required("admin")
 def withdraw_prior_experience(record_id: int):
-    record = db.session.get(PriorExperience, record_id)
-    if record is None:
-        abort(404)
+    record = get_or_404(PriorExperience, record_id)
     if ActionForm().validate_on_submit():
         try:
             services.withdraw_prior_experience(record, staff=_staff())
@@ -657,10 +633,7 @@ def issue_documentation(person_id: int):
 
 
 def _documentation(documentation_id: int) -> TrainingSeriesDocumentation:
-    documentation = db.session.get(TrainingSeriesDocumentation, documentation_id)
-    if documentation is None:
-        abort(404)
-    return documentation
+    return get_or_404(TrainingSeriesDocumentation, documentation_id)
 
 
 @staff_bp.get("/documentation/<int:documentation_id>.pdf")
@@ -689,7 +662,7 @@ def reissue_documentation(documentation_id: int):
 @staff_required("admin")
 def revoke_documentation(documentation_id: int):
     documentation = _documentation(documentation_id)
-    form = ReasonForm()
+    form = ReasonRequiredForm()
     if form.validate_on_submit():
         try:
             series_documentation.revoke_documentation(documentation, staff=_staff(),
@@ -746,10 +719,7 @@ def new_resource():
 @staff_bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @staff_required("admin")
 def edit_resource(resource_id: int):
-    resource = db.session.get(TrainingResource, resource_id)
-    if resource is None:
-        abort(404)
-    return _edit_resource(resource)
+    return _edit_resource(get_or_404(TrainingResource, resource_id))
 
 
 def _edit_resource(resource: TrainingResource | None):
@@ -784,9 +754,7 @@ def _edit_resource(resource: TrainingResource | None):
 @staff_bp.post("/resources/<int:resource_id>/checked")
 @staff_required("admin")
 def resource_checked(resource_id: int):
-    resource = db.session.get(TrainingResource, resource_id)
-    if resource is None:
-        abort(404)
+    resource = get_or_404(TrainingResource, resource_id)
     if ActionForm().validate_on_submit():
         try:
             resource_services.mark_checked(resource, staff=_staff())
@@ -800,9 +768,7 @@ def resource_checked(resource_id: int):
 @staff_bp.post("/topics/<int:topic_id>/summary")
 @staff_required("admin")
 def topic_summary(topic_id: int):
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        abort(404)
+    topic = get_or_404(Topic, topic_id)
     form = _summary_form(topic)
     if not form.validate_on_submit():
         flash(" ".join(form.summary.errors) or "The description was not saved.", "danger")

@@ -112,7 +112,7 @@ def test_verification_result_has_no_serious_accessibility_problems(
 def test_attendee_portal_has_no_serious_accessibility_problems(
     live_server, audit, make_registration
 ):
-    from summit.portal.tokens import portal_token
+    from summit.auth.links import portal_token
 
     registration = make_registration()
     attend(registration)  # the credit and training record tables have rows

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from summit.auth.links import portal_token
 from summit.extensions import db
-from summit.portal.tokens import portal_token
 
 
 def test_attendee_opens_the_link_sees_the_ticket_and_downloads_it(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from summit.auth.links import portal_token, start_token
 from summit.curricula import ensure_curricula
-from summit.portal.tokens import portal_token, start_token
 from tests.browser.test_accessibility import AXE, audit  # noqa: F401 (a fixture)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -3,8 +3,8 @@ the pages a phone must show whole: verification and the training record."""
 
 from playwright.sync_api import expect
 
+from summit.auth.links import portal_token
 from summit.certificates.services import issue_certificate
-from summit.portal.tokens import portal_token
 from tests.conftest import STAFF_PASSWORD
 from tests.test_certificates import attend
 

@@ -8,11 +8,11 @@ from datetime import date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from summit.auth.links import portal_token
 from summit.auth.services import create_staff
 from summit.curricula import ensure_curricula
 from summit.extensions import db
 from summit.models import SelfTrainingEntry, Topic
-from summit.portal.tokens import portal_token
 from tests.browser.conftest import PHONE
 from tests.browser.test_accessibility import AXE
 from tests.conftest import STAFF_PASSWORD

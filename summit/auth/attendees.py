@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
 
 from summit.extensions import db, limiter
 from summit.models import Person
@@ -78,3 +79,12 @@ def attendee_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def attendee_actor(person: Person) -> str:
+    """How the audit log names an attendee acting for themselves."""
+    return f"attendee:{person.id}"
+
+
+def person_with_email(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))

@@ -12,12 +12,14 @@ opens the other's door.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from summit.extensions import db
-from summit.models import Person
+from summit.models import OutboxMessage, Person
 from summit.urls import absolute_url
 
 SALT = "summit.portal.v1"
@@ -29,6 +31,11 @@ PLACEHOLDER_PREFIX = "portal-link-for-person-"
 _PLACEHOLDER_LINK = re.compile(r"[^\s\"'<>]*" + re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
 # The same for a start link: signed at sending for the message's own recipient.
 START_PLACEHOLDER = "training-start-link-for-recipient"
+
+
+# A second request for the same address within this window sends nothing new:
+# it stops someone from filling a stranger's inbox from many IP addresses.
+LINK_RESEND_WINDOW = timedelta(minutes=2)
 
 
 class PortalLinkExpired(Exception):
@@ -116,3 +123,17 @@ def sign_portal_links(text: str, recipient: str) -> str:
         return match.group(0).replace(f"{PLACEHOLDER_PREFIX}{person.id}", portal_token(person))
 
     return _PLACEHOLDER_LINK.sub(signed, text)
+
+
+def link_sent_recently(kind: str, recipient: str, now: datetime) -> bool:
+    """Whether a link email of ``kind`` went to ``recipient`` within the resend window."""
+    recent = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.recipient == recipient,
+            OutboxMessage.created_at > now - LINK_RESEND_WINDOW,
+        )
+        .limit(1)
+    )
+    return recent is not None
