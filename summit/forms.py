@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -41,4 +41,43 @@ class ReasonRequiredForm(FlaskForm):
             Length(max=500),
             plain_text,
         ],
+    )
+
+
+class ContactForm(FlaskForm):
+    """The contact fields a person types at registration and may correct later."""
+
+    first_name = StringField(
+        "First name",
+        filters=[strip],
+        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Last name",
+        filters=[strip],
+        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
+        render_kw={"autocomplete": "family-name"},
+    )
+    phone = TelField(
+        "Phone",
+        filters=[strip],
+        validators=[DataRequired("Enter a phone number."), Length(max=40), plain_text],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    agency = StringField(
+        "Agency or employer",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your agency or employer."),
+            Length(max=200),
+            plain_text,
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        "Job title",
+        filters=[strip],
+        validators=[DataRequired("Enter your job title."), Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization-title"},
     )

@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from summit.forms import ContactForm, strip
 from summit.models import Person
 from summit.registration.fields import normalise_phone
-from summit.registration.forms import ContactForm, strip
 
 DETAIL_FIELDS = ("first_name", "last_name", "phone", "agency", "job_title")
 

@@ -2,64 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from summit.forms import plain_text, strip
+from summit.forms import ContactForm, plain_text, strip
 from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
-
-PREFILL_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "agency",
-    "job_title",
-    "tier",
-    "school_district",
-    "accommodations",
-)
-
-
-class ContactForm(FlaskForm):
-    """The contact fields a person types at registration and may correct later."""
-
-    first_name = StringField(
-        "First name",
-        filters=[strip],
-        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "given-name"},
-    )
-    last_name = StringField(
-        "Last name",
-        filters=[strip],
-        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "family-name"},
-    )
-    phone = TelField(
-        "Phone",
-        filters=[strip],
-        validators=[DataRequired("Enter a phone number."), Length(max=40), plain_text],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    agency = StringField(
-        "Agency or employer",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your agency or employer."),
-            Length(max=200),
-            plain_text,
-        ],
-        render_kw={"autocomplete": "organization"},
-    )
-    job_title = StringField(
-        "Job title",
-        filters=[strip],
-        validators=[DataRequired("Enter your job title."), Length(max=200), plain_text],
-        render_kw={"autocomplete": "organization-title"},
-    )
 
 
 class RegistrationForm(ContactForm):
@@ -117,3 +65,7 @@ class RegistrationForm(ContactForm):
             field.data = normalise_phone(field.data or "")
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+# What the registration link may fill in from its query string: every field of the form.
+PREFILL_FIELDS = RegistrationForm.field_order

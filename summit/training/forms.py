@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from summit.forms import plain_text, strip
+from summit.forms import ContactForm, plain_text, strip
 from summit.models import ROLE_TYPES
 from summit.registration.fields import normalise_email
 from summit.training import share_days
@@ -99,27 +99,13 @@ class StartForm(FlaskForm):
             raise ValidationError(f"Enter a valid email address. {error}") from None
 
 
-class StartDetailsForm(FlaskForm):
-    """Who keeps the record: the name goes on the record and on a proof of completion."""
+class StartDetailsForm(ContactForm):
+    """Who keeps the record: the name goes on the record and on its documentation.
 
-    first_name = StringField(
-        "First name",
-        filters=[strip],
-        validators=[DataRequired("Enter your first name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "given-name"},
-    )
-    last_name = StringField(
-        "Last name",
-        filters=[strip],
-        validators=[DataRequired("Enter your last name."), Length(max=100), plain_text],
-        render_kw={"autocomplete": "family-name"},
-    )
-    agency = StringField(
-        "Agency or employer",
-        filters=[strip],
-        validators=[DataRequired("Enter your agency or employer."), Length(max=200), plain_text],
-        render_kw={"autocomplete": "organization"},
-    )
+    The registration form's contact fields without the phone, and the job title optional.
+    """
+
+    phone = None
     job_title = StringField(
         "Job title",
         filters=[strip],
