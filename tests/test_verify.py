@@ -12,7 +12,7 @@ from summit.certificates.services import (
 )
 from summit.clock import local_date
 from summit.extensions import db
-from summit.models import TrainingSeriesDocumentation
+from summit.models import CertificateStatus, TrainingSeriesDocumentation
 from tests.test_certificates import attend
 
 
@@ -141,7 +141,7 @@ def test_the_form_page_and_an_empty_code(client):
 
 def test_a_pending_reservation_is_unknown(client, issued):
     certificate = issued()
-    certificate.file_path = ""  # what an unfinished issue looks like
+    certificate.status = CertificateStatus.PENDING  # what an unfinished issue looks like
     db.session.commit()
     assert client.get(f"/verify/{certificate.verification_code}").status_code == 404
 

@@ -23,7 +23,7 @@ from summit.admin.history import describe as describe_history
 from summit.admin.services import resend_state_email
 from summit.errors import render_error
 from summit.extensions import db
-from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration
+from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration, RegistrationState
 from summit.payments import services as payments
 from summit.registration import services as registrations
 from summit.registration.errors import RegistrationError
@@ -69,7 +69,7 @@ def registrations_list(slug: str):
         page=page,
         q=q,
         state=state,
-        states=REGISTRATION_STATES,
+        states=list(RegistrationState),
         counts=listing.state_counts(event),
     )
 

@@ -41,7 +41,7 @@ from summit.certificates.services import (
 )
 from summit.clock import local_date
 from summit.extensions import db, limiter
-from summit.models import Certificate, TrainingSeriesDocumentation
+from summit.models import Certificate, CertificateStatus, TrainingSeriesDocumentation
 from summit.training.proof import verify_documentation
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -145,7 +145,6 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
         return {"status": "unknown"}
     details = certificate.details
     event = details.get("event", {})
-    superseded = (certificate.revoked_reason or "").startswith("Superseded")
     return {
         "status": "valid" if certificate.is_valid else "revoked",
         "serial": certificate.serial,
@@ -187,7 +186,7 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
         "revoked_on": local_date(certificate.revoked_at).isoformat()
         if certificate.revoked_at
         else None,
-        "superseded": superseded and not certificate.is_valid,
+        "superseded": certificate.status == CertificateStatus.SUPERSEDED,
     }
 
 

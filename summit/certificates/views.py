@@ -51,7 +51,15 @@ from summit.certificates.forms import (
 from summit.checkin.credit import event_credit
 from summit.curricula import minutes_policy
 from summit.extensions import db
-from summit.models import Certificate, Event, Person, Registration, utcnow
+from summit.models import (
+    Certificate,
+    CertificateStatus,
+    Event,
+    Person,
+    Registration,
+    RegistrationState,
+    utcnow,
+)
 from summit.portal.access import attendee_required, current_attendee
 from summit.security import staff_required
 
@@ -74,8 +82,7 @@ def certificates_of(person: Person) -> list[Certificate]:
             .join(Registration, Certificate.registration_id == Registration.id)
             .where(
                 Registration.person_id == person.id,
-                Certificate.revoked_at.is_(None),
-                Certificate.file_path != "",
+                Certificate.status == CertificateStatus.ISSUED,
             )
             .order_by(Certificate.issued_at.desc())
         )
@@ -106,7 +113,6 @@ def my_certificate_pdf(certificate_id: int):
     certificate = db.session.get(Certificate, certificate_id)
     if (
         certificate is None
-        or certificates.is_pending(certificate)
         or not certificate.is_valid
         or certificate.registration.person_id != current_attendee().id
     ):
@@ -136,8 +142,7 @@ def event_zip(slug: str):
         select(Certificate)
         .where(
             Certificate.event_id == event.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.file_path != "",
+            Certificate.status == CertificateStatus.ISSUED,
         )
         .order_by(Certificate.serial)
     ).all()
@@ -188,7 +193,9 @@ def _event_page(event: Event, policy_form: CreditPolicyForm | None = None, statu
     registrations = list(
         db.session.scalars(
             select(Registration)
-            .where(Registration.event_id == event.id, Registration.state != "cancelled")
+            .where(
+                Registration.event_id == event.id, Registration.state != RegistrationState.CANCELLED
+            )
             .options(selectinload(Registration.person))
             .order_by(Registration.id)
         )

@@ -56,7 +56,7 @@ from summit.checkin.services import (
 from summit.documents import render_pdf
 from summit.documents.badges import render_badges_pdf
 from summit.extensions import db
-from summit.models import AgendaSession, Event, Person, Registration, StaffUser
+from summit.models import AgendaSession, Event, Person, Registration, RegistrationState, StaffUser
 from summit.registration.errors import RegistrationError
 from summit.security import staff_required
 from summit.templating import date_range
@@ -67,14 +67,6 @@ DOOR_ROLES = ("admin", "checkin")
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
 CHOOSE_A_SESSION = "Choose a session from the list."
-STATE_LABELS = {
-    "confirmed": "Confirmed",
-    "pending_approval": "Waiting for approval",
-    "awaiting_payment": "Awaiting payment",
-    "waitlisted": "Waitlisted",
-    "offered": "Offered a seat",
-    "cancelled": "Cancelled",
-}
 
 
 @bp.after_request
@@ -211,7 +203,9 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         roster = db.session.scalars(
             select(Registration)
             .join(Person, Registration.person_id == Person.id)
-            .where(Registration.event_id == event.id, Registration.state == "confirmed")
+            .where(
+                Registration.event_id == event.id, Registration.state == RegistrationState.CONFIRMED
+            )
             .options(joinedload(Registration.person))
             .order_by(Person.last_name, Person.first_name, Registration.id)
         ).all()
@@ -231,7 +225,6 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         present=present,
         walk_in_form=walk_in_form,
         walk_in_nonce=new_nonce(),
-        state_labels=STATE_LABELS,
         session_times={
             item.id: session_when(item.starts_at, item.ends_at, event.timezone)
             for item in event.sessions
@@ -351,7 +344,8 @@ def search(slug: str):
                 "email": registration.person.email,
                 "tier": registration.tier.name,
                 "state": registration.state,
-                "state_label": STATE_LABELS[registration.state],
+                "state_label": registration.state.label,
+                "state_badge": registration.state.door_badge,
                 "code": registration.ticket_code,
                 "checked_in_at": (
                     row.scanned_at.astimezone(event.tz).strftime("%H:%M") if row else None
@@ -495,7 +489,9 @@ def _confirmed(event: Event) -> list[Registration]:
         db.session.scalars(
             select(Registration)
             .join(Person, Registration.person_id == Person.id)
-            .where(Registration.event_id == event.id, Registration.state == "confirmed")
+            .where(
+                Registration.event_id == event.id, Registration.state == RegistrationState.CONFIRMED
+            )
             .options(joinedload(Registration.person), joinedload(Registration.tier))
             .order_by(Person.last_name, Person.first_name, Registration.id)
         )
