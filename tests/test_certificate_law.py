@@ -19,6 +19,7 @@ from summit.curricula import SEED_PAGE_CODE
 from summit.documents.pdf import lay_out_html
 from summit.extensions import db
 from summit.models import SessionTopic
+from tests.machine import require_font_family
 from tests.test_certificates import attend, certificate_pdf, pdf_text, squash
 
 
@@ -151,6 +152,7 @@ def test_a_scan_long_before_its_session_earns_nothing_but_a_paper_roster_does(
 @pytest.mark.parametrize("subjects", [0, 1, 12, 13])
 @pytest.mark.parametrize("long_names", [False, True])
 def test_every_certificate_fits_its_frame(make_event, make_registration, subjects, long_names):
+    require_font_family("Noto Sans")  # the type the certificate is designed in
     registration = covering(make_event, make_registration, subjects)
     if long_names:
         registration.person.first_name = "Maximiliana Alexandra Josephine"

@@ -4,6 +4,7 @@ publishes it (docs/law.md, a copy of the design folder's LAW.md)."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,13 @@ def test_an_older_installation_gets_the_statutes_words(curricula):
     assert [item.statute_text for item in curricula[STATUTE_CODE].items] == [
         law[letter] for letter in "abcdefghijklm"
     ]
+
+
+def test_the_training_page_prints_the_statutes_words_and_names_hours_as_policy(client, curricula):
+    page = client.get("/training").get_data(as_text=True)
+    law = statute_subjects(LAW.read_text())
+    text = unescape(page)
+    assert all(words in text for words in law.values())
+    assert "ESD 105 counts a subject done after 60 minutes" in text
+    assert "the statute sets no hours" in text
+    assert "The law's words" not in text and "28A.320.124" not in text

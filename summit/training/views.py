@@ -19,6 +19,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -30,6 +31,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from summit.clock import today_local
+from summit.curricula import minutes_policy
 from summit.errors import render_error
 from summit.extensions import db, limiter
 from summit.models import (
@@ -52,7 +54,13 @@ from summit.portal.access import (
 )
 from summit.portal.tokens import PortalLinkExpired, PortalLinkInvalid
 from summit.security import staff_required
-from summit.training import DEFAULT_SHARE_RATE_LIMIT, services, setting, shares
+from summit.training import (
+    DEFAULT_SHARE_RATE_LIMIT,
+    required_minutes,
+    services,
+    setting,
+    shares,
+)
 from summit.training import evidence as evidence_files
 from summit.training import proof as series_documentation
 from summit.training import resources as resource_services
@@ -132,6 +140,7 @@ def resources():
         curriculum=curriculum,
         general=by_topic.get(None, []),
         by_topic=by_topic,
+        policy=minutes_policy(current_app.config["ORGANISATION_NAME"], required_minutes()),
     )
 
 

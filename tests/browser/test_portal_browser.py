@@ -35,8 +35,10 @@ def test_attendee_opens_the_link_sees_the_ticket_and_downloads_it(
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
 
 
-def test_attendee_cancels_with_the_keyboard(live_server, phone_page, make_registration):
-    registration = make_registration()
+def test_attendee_cancels_with_the_keyboard(
+    live_server, phone_page, make_registration, make_upcoming_event
+):
+    registration = make_registration(event=make_upcoming_event())
     page = phone_page
     page.goto(f"{live_server.url}/my/enter/{portal_token(registration.person)}")
     page.goto(f"{live_server.url}/my/registrations/{registration.id}")

@@ -25,7 +25,7 @@ def test_the_navigation_fits_a_phone_and_leads_to_each_public_page(live_server, 
     page.goto(live_server.url + "/")
     nav = page.get_by_role("navigation", name="Main")
     for name, heading in [
-        ("Self-training", "Self-training on the required topics"),
+        ("Self-training", "Self-training on the required subjects"),
         ("Verify a certificate", "Verify an S5 Summit certificate"),
         ("Find my registration", "Get a link to your registration"),
     ]:

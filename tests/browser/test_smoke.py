@@ -85,7 +85,7 @@ def test_verification_page_tables_on_a_phone(live_server, phone_page, make_regis
     certificate = issue_certificate(registration).certificate
     phone_page.goto(f"{live_server.url}/verify/{certificate.verification_code}")
     expect(phone_page.get_by_role("heading", name="Valid certificate")).to_be_visible()
-    expect(phone_page.get_by_role("region", name="Topics of")).to_be_visible()
+    expect(phone_page.get_by_role("region", name="Subjects of")).to_be_visible()
     assert_phone_friendly_tables(phone_page)
 
 
@@ -94,5 +94,5 @@ def test_training_record_on_a_phone(live_server, phone_page, make_registration):
     attend(registration)
     phone_page.goto(f"{live_server.url}/my/enter/{portal_token(registration.person)}")
     phone_page.goto(f"{live_server.url}/my/training/")
-    expect(phone_page.get_by_role("region", name="Each topic of")).to_be_visible()
+    expect(phone_page.get_by_role("region", name="Each subject of")).to_be_visible()
     assert_phone_friendly_tables(phone_page)
