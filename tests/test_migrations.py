@@ -75,6 +75,12 @@ def _old_certificate(conn, registration, number, file_path, *, revoked=None):
     )
 
 
+def _certificates(columns: str) -> list[tuple]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT {columns} FROM certificate ORDER BY version"))  # noqa: S608
+        return [tuple(row) for row in rows]
+
+
 def test_the_status_migration_names_what_the_old_columns_meant(empty_database_url):
     """Reserved rows (no file, "pending issue") become pending without their made-up
     revocation; a "Superseded…" revocation becomes superseded, others revoked."""
@@ -113,14 +119,8 @@ def test_the_status_migration_names_what_the_old_columns_meant(empty_database_ur
         db.session.remove()
 
         upgrade()
-        with db.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT version, status, revoked_at IS NULL, revoked_reason "
-                    "FROM certificate ORDER BY version"
-                )
-            ).all()
-        assert [tuple(row) for row in rows] == [
+        rows = _certificates("version, status, revoked_at IS NULL, revoked_reason")
+        assert rows == [
             (1, "superseded", False, "Superseded by version 2."),
             (2, "issued", True, ""),
             (3, "pending", True, ""),
@@ -128,12 +128,6 @@ def test_the_status_migration_names_what_the_old_columns_meant(empty_database_ur
         ]
 
         downgrade(revision=BEFORE_CERTIFICATE_STATUS)
-        with db.engine.connect() as conn:
-            pending = conn.execute(
-                text(
-                    "SELECT file_path, revoked_at IS NULL, revoked_reason FROM certificate "
-                    "WHERE version = 3"
-                )
-            ).one()
-        assert tuple(pending) == ("", False, "pending issue")
+        rows = _certificates("version, file_path, revoked_at IS NULL, revoked_reason")
+        assert rows[2] == (3, "", False, "pending issue")
         db.engine.dispose()

@@ -21,9 +21,13 @@ from summit.models.issued import IssuedDocument
 from summit.models.registration import Registration
 from summit.models.states import CertificateStatus
 
-_ISSUED = f"status = '{CertificateStatus.ISSUED.value}'"
-_PENDING = f"status = '{CertificateStatus.PENDING.value}'"
 _REVOKED = CertificateStatus.sql_list((CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED))
+
+
+def _one_per_registration(name: str, status: CertificateStatus) -> Index:
+    """A partial unique index: at most one version in ``status`` per registration."""
+    where = text(f"status = '{status.value}'")
+    return Index(name, "registration_id", unique=True, sqlite_where=where, postgresql_where=where)
 
 
 @coerce_states
@@ -44,20 +48,8 @@ class Certificate(IssuedDocument, db.Model):
         CheckConstraint(f"(revoked_at IS NOT NULL) = (status IN ({_REVOKED}))", name="revoked_at"),
         UniqueConstraint("serial", "version"),
         UniqueConstraint("event_id", "serial_number", "version"),
-        Index(
-            "uq_certificate_valid_per_registration",
-            "registration_id",
-            unique=True,
-            sqlite_where=text(_ISSUED),
-            postgresql_where=text(_ISSUED),
-        ),
-        Index(
-            "uq_certificate_pending_per_registration",
-            "registration_id",
-            unique=True,
-            sqlite_where=text(_PENDING),
-            postgresql_where=text(_PENDING),
-        ),
+        _one_per_registration("uq_certificate_valid_per_registration", CertificateStatus.ISSUED),
+        _one_per_registration("uq_certificate_pending_per_registration", CertificateStatus.PENDING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

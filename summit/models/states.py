@@ -20,16 +20,17 @@ from typing import Any, Self
 
 
 class StateEnum(StrEnum):
-    """A state whose members are written ``NAME = "value", Facts(...)``.
+    """A state whose members are written ``NAME = Facts("value", label=…, …)``.
 
-    Each field of the facts becomes an attribute of the member, so a template
-    reads ``registration.state.label`` and code asks ``state.holds_seat``.
+    The facts' ``value`` is the stored string; every other field becomes an
+    attribute of the member, so a template reads ``registration.state.label``
+    and code asks ``state.holds_seat``.
     """
 
-    def __new__(cls, value: str, facts: Any) -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.__dict__.update(vars(facts))
+    def __new__(cls, facts: Any) -> Self:
+        member = str.__new__(cls, facts.value)
+        member._value_ = facts.value
+        member.__dict__.update({k: v for k, v in vars(facts).items() if k != "value"})
         return member
 
     @classmethod
@@ -53,6 +54,7 @@ class StateEnum(StrEnum):
 
 @dataclass(frozen=True)
 class _Registration:
+    value: str
     label: str  # what staff read: lists, history, the check-in desk
     badge: str
     phrase: str  # inside a sentence to the attendee: "Your registration is …"
@@ -77,71 +79,59 @@ class RegistrationState(StateEnum):
     no_ticket_reason: str
     checkin_refusal: str
 
-    PENDING_APPROVAL = (
+    PENDING_APPROVAL = _Registration(
         "pending_approval",
-        _Registration(
-            label="Waiting for approval",
-            badge="text-bg-info",
-            phrase="waiting for staff approval",
-            holds_seat=True,
-            no_ticket_reason="ESD 105 staff review registrations of this type. "
-            "Your ticket appears here once it is approved.",
-            checkin_refusal="waiting for staff approval",
-        ),
+        label="Waiting for approval",
+        badge="text-bg-info",
+        phrase="waiting for staff approval",
+        holds_seat=True,
+        no_ticket_reason="ESD 105 staff review registrations of this type. "
+        "Your ticket appears here once it is approved.",
+        checkin_refusal="waiting for staff approval",
     )
-    AWAITING_PAYMENT = (
+    AWAITING_PAYMENT = _Registration(
         "awaiting_payment",
-        _Registration(
-            label="Awaiting payment",
-            badge="text-bg-warning",
-            phrase="waiting for payment",
-            holds_seat=True,
-            no_ticket_reason="Your ticket appears here once the payment has been received.",
-            checkin_refusal="awaiting payment",
-        ),
+        label="Awaiting payment",
+        badge="text-bg-warning",
+        phrase="waiting for payment",
+        holds_seat=True,
+        no_ticket_reason="Your ticket appears here once the payment has been received.",
+        checkin_refusal="awaiting payment",
     )
-    CONFIRMED = (
+    CONFIRMED = _Registration(
         "confirmed",
-        _Registration(
-            label="Confirmed",
-            badge="text-bg-success",
-            phrase="confirmed",
-            holds_seat=True,
-            has_ticket=True,
-        ),
+        label="Confirmed",
+        badge="text-bg-success",
+        phrase="confirmed",
+        holds_seat=True,
+        has_ticket=True,
     )
-    WAITLISTED = (
+    WAITLISTED = _Registration(
         "waitlisted",
-        _Registration(
-            label="On the waitlist",
-            badge="text-bg-secondary",
-            phrase="on the waitlist",
-            no_ticket_reason="You are on the waitlist. "
-            "If a seat frees up we email you and hold it for you.",
-            checkin_refusal="on the waitlist",
-        ),
+        label="On the waitlist",
+        badge="text-bg-secondary",
+        phrase="on the waitlist",
+        no_ticket_reason="You are on the waitlist. "
+        "If a seat frees up we email you and hold it for you.",
+        checkin_refusal="on the waitlist",
     )
-    OFFERED = (
+    OFFERED = _Registration(
         "offered",
-        _Registration(
-            label="Offered a seat",
-            attendee_label="A seat is offered to you",
-            badge="text-bg-primary",
-            phrase="offered a seat",
-            holds_seat=True,
-            no_ticket_reason="Accept the offered seat to get your ticket.",
-            checkin_refusal="waitlist offer not accepted yet",
-        ),
+        label="Offered a seat",
+        attendee_label="A seat is offered to you",
+        badge="text-bg-primary",
+        phrase="offered a seat",
+        holds_seat=True,
+        no_ticket_reason="Accept the offered seat to get your ticket.",
+        checkin_refusal="waitlist offer not accepted yet",
     )
-    CANCELLED = (
+    CANCELLED = _Registration(
         "cancelled",
-        _Registration(
-            label="Cancelled",
-            badge="text-bg-dark",
-            phrase="cancelled",
-            is_active=False,
-            no_ticket_reason="This registration is cancelled, so it has no ticket.",
-        ),
+        label="Cancelled",
+        badge="text-bg-dark",
+        phrase="cancelled",
+        is_active=False,
+        no_ticket_reason="This registration is cancelled, so it has no ticket.",
     )
 
     def __init__(self, *args: Any) -> None:
@@ -158,6 +148,7 @@ class RegistrationState(StateEnum):
 
 @dataclass(frozen=True)
 class _Checkin:
+    value: str
     label: str  # the answer to staff, when nothing more specific is known
     tone: str  # green, amber or red: the colour of the answer at the door
     reason: str = ""  # why a scan was refused, inside a sentence
@@ -170,26 +161,23 @@ class CheckinResult(StateEnum):
     tone: str
     reason: str
 
-    OK = "ok", _Checkin(label="Checked in", tone="success")
-    ALREADY_CHECKED_IN = "already_checked_in", _Checkin(label="Already checked in", tone="warning")
-    UNKNOWN_CODE = (
-        "unknown_code",
-        _Checkin(label="Unknown code", tone="danger", reason="unknown code"),
+    OK = _Checkin("ok", label="Checked in", tone="success")
+    ALREADY_CHECKED_IN = _Checkin("already_checked_in", label="Already checked in", tone="warning")
+    UNKNOWN_CODE = _Checkin(
+        "unknown_code", label="Unknown code", tone="danger", reason="unknown code"
     )
-    CANCELLED = (
-        "cancelled",
-        _Checkin(label="Registration cancelled", tone="danger", reason="registration cancelled"),
+    CANCELLED = _Checkin(
+        "cancelled", label="Registration cancelled", tone="danger", reason="registration cancelled"
     )
-    NOT_CONFIRMED = "not_confirmed", _Checkin(label="Not confirmed", tone="danger")
-    WRONG_EVENT = (
+    NOT_CONFIRMED = _Checkin("not_confirmed", label="Not confirmed", tone="danger")
+    WRONG_EVENT = _Checkin(
         "wrong_event",
-        _Checkin(
-            label="Ticket for another event", tone="danger", reason="ticket for another event"
-        ),
+        label="Ticket for another event",
+        tone="danger",
+        reason="ticket for another event",
     )
-    SESSION_CLOSED = (
-        "session_closed",
-        _Checkin(label="Session closed", tone="danger", reason="session closed"),
+    SESSION_CLOSED = _Checkin(
+        "session_closed", label="Session closed", tone="danger", reason="session closed"
     )
 
     @property
@@ -207,6 +195,7 @@ class CheckinResult(StateEnum):
 
 @dataclass(frozen=True)
 class _Certificate:
+    value: str
     label: str
     badge: str
     is_valid: bool = False  # what verification calls valid; what the holder may download
@@ -228,20 +217,15 @@ class CertificateStatus(StateEnum):
     is_issued: bool
     is_revoked: bool
 
-    PENDING = "pending", _Certificate(label="Pending issue", badge="text-bg-light")
-    ISSUED = (
-        "issued",
-        _Certificate(label="Valid", badge="text-bg-success", is_valid=True, is_issued=True),
+    PENDING = _Certificate("pending", label="Pending issue", badge="text-bg-light")
+    ISSUED = _Certificate(
+        "issued", label="Valid", badge="text-bg-success", is_valid=True, is_issued=True
     )
-    REVOKED = (
-        "revoked",
-        _Certificate(label="Revoked", badge="text-bg-danger", is_issued=True, is_revoked=True),
+    REVOKED = _Certificate(
+        "revoked", label="Revoked", badge="text-bg-danger", is_issued=True, is_revoked=True
     )
-    SUPERSEDED = (
-        "superseded",
-        _Certificate(
-            label="Superseded", badge="text-bg-secondary", is_issued=True, is_revoked=True
-        ),
+    SUPERSEDED = _Certificate(
+        "superseded", label="Superseded", badge="text-bg-secondary", is_issued=True, is_revoked=True
     )
 
 
@@ -250,6 +234,7 @@ class CertificateStatus(StateEnum):
 
 @dataclass(frozen=True)
 class _Entry:
+    value: str
     label: str
     badge: str
     counts: bool = False  # counts toward the training record
@@ -264,12 +249,11 @@ class TrainingEntryStatus(StateEnum):
     counts: bool
     awaits_review: bool
 
-    SUBMITTED = (
-        "submitted",
-        _Entry(label="Waiting for review", badge="text-bg-secondary", awaits_review=True),
+    SUBMITTED = _Entry(
+        "submitted", label="Waiting for review", badge="text-bg-secondary", awaits_review=True
     )
-    ACCEPTED = "accepted", _Entry(label="Accepted", badge="text-bg-success", counts=True)
-    RETURNED = "returned", _Entry(label="Returned", badge="text-bg-danger")
+    ACCEPTED = _Entry("accepted", label="Accepted", badge="text-bg-success", counts=True)
+    RETURNED = _Entry("returned", label="Returned", badge="text-bg-danger")
 
 
 STATE_ENUMS: tuple[type[StateEnum], ...] = (
