@@ -45,10 +45,14 @@ def get_metadata():
 
 
 def render_item(type_, obj, autogen_context):
-    """Write summit's UTC timestamp type as a plain timezone-aware DateTime."""
+    """Write summit's column types as what the database stores: the UTC timestamp as a
+    timezone-aware DateTime, a state (``StateType``) as a String of its length."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         autogen_context.imports.add("import sqlalchemy as sa")
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "StateType":
+        autogen_context.imports.add("import sqlalchemy as sa")
+        return f"sa.String(length={obj.impl.length})"
     return False
 
 

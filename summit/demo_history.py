@@ -25,10 +25,12 @@ from summit.extensions import db
 from summit.models import (
     Certificate,
     Checkin,
+    CheckinResult,
     Event,
     OutboxMessage,
     Person,
     Registration,
+    RegistrationState,
     SelfTrainingEntry,
     StaffUser,
     Tier,
@@ -173,7 +175,7 @@ def _registration(event: Event, attendee: PastAttendee) -> Registration:
             school_district=attendee.school_district, actor=SEEDER,
             now=_at(event.starts_on - timedelta(days=30), time(10, 15)),
         ).registration  # fmt: skip
-    if registration.state == "awaiting_payment":
+    if registration.state == RegistrationState.AWAITING_PAYMENT:
         record_payment(
             registration, amount_cents=registration.amount_due_cents, method="check",
             reference=f"demo-check-{registration.id}", actor=SEEDER,
@@ -189,7 +191,7 @@ def _attend(event: Event, registration: Registration, missed: int, staff: StaffU
     done = set(
         db.session.scalars(
             select(Checkin.session_id).where(
-                Checkin.registration_id == registration.id, Checkin.status == "ok"
+                Checkin.registration_id == registration.id, Checkin.status == CheckinResult.OK
             )
         )
     )
@@ -241,7 +243,7 @@ def _self_train(
                           SESSION_MINUTES),
                 today=today,
             )  # fmt: skip
-        if index < attendee.self_trained and staff is not None and entry.status == "submitted":
+        if index < attendee.self_trained and staff is not None and entry.status.awaits_review:
             review_entry(entry, staff=staff, accept=True)
 
 

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from summit.models.states import STATE_ENUMS
+
 
 def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%-I:%M %p") -> str:
     """A UTC timestamp shown in the event's time zone (Pacific by default)."""
@@ -40,6 +42,9 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["date_range"] = date_range
+    # ``RegistrationState.CONFIRMED`` and friends, for comparisons in pages and emails;
+    # labels and badges come with the members themselves (``registration.state.label``).
+    app.jinja_env.globals.update({enum.__name__: enum for enum in STATE_ENUMS})
 
     @app.context_processor
     def organisation():

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from summit import storage
 from summit.certificates.document import hours, verification_url
 from summit.certificates.eligibility import certificate_for
 from summit.certificates.errors import AlreadyRevoked, NotEligible, ReasonRequired
 from summit.certificates.services import (
-    PENDING,
     certificate_pdf,
     content_hash,
     find_by_code,
@@ -33,7 +33,15 @@ from summit.certificates.services import (
 from summit.checkin.services import annul_checkin, check_in
 from summit.documents import layers
 from summit.extensions import db
-from summit.models import AuditLog, Certificate, OutboxMessage, Registration, TrainingResource
+from summit.models import (
+    AuditLog,
+    Certificate,
+    CertificateStatus,
+    OutboxMessage,
+    Registration,
+    TrainingResource,
+    utcnow,
+)
 from summit.verification import new_verification_code, normalise_verification_code
 from tests.machine import require_font_family, require_glyphs
 
@@ -272,6 +280,47 @@ def test_changed_credit_reissues_with_the_same_serial(attended):
     assert find_by_code(first_code).is_valid is False
 
 
+def test_each_version_says_where_it_stands(attended, make_staff):
+    """Issued, then superseded by a re-issue; the new version revoked by staff."""
+    registration = attended()
+    first = issue_certificate(registration).certificate
+    assert first.status is CertificateStatus.ISSUED and first.revoked_at is None
+    second = issue_certificate(registration, force=True).certificate
+    first = db.session.get(Certificate, first.id)
+    assert (first.status, second.status) == (CertificateStatus.SUPERSEDED, CertificateStatus.ISSUED)
+    admin = make_staff("admin")
+    revoke_certificate(second, actor=admin, reason="Issued to the wrong person")
+    assert second.status is CertificateStatus.REVOKED and not second.is_valid
+    with pytest.raises(AlreadyRevoked):
+        revoke_certificate(first, actor=admin, reason="superseded already")
+
+
+def test_the_database_keeps_status_and_revocation_together(attended):
+    """A revocation date on an issued version, or a second reservation, is refused."""
+    registration = attended()
+    certificate = issue_certificate(registration).certificate
+    certificate.revoked_at = utcnow()
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    for version in (2, 3):
+        db.session.add(
+            Certificate(
+                registration_id=registration.id,
+                event_id=registration.event_id,
+                serial_number=certificate.serial_number,
+                serial=certificate.serial,
+                version=version,
+                kind="completion",
+                verification_code=f"PENDING{version}",
+                status=CertificateStatus.PENDING,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
 def test_force_reissues_even_when_unchanged(attended):
     registration = attended()
     first = issue_certificate(registration).certificate
@@ -362,7 +411,7 @@ def test_a_crash_between_reserve_and_finish_is_finished_by_the_rerun(attended, m
         issue_certificate(registration)
     db.session.rollback()
     pending = db.session.scalar(select(Certificate))
-    assert pending.file_path == "" and pending.revoked_reason == PENDING
+    assert pending.status == CertificateStatus.PENDING and pending.file_path == ""
     assert find_by_code(pending.verification_code) is None
     assert valid_certificate(registration) is None
     monkeypatch.undo()
@@ -555,8 +604,6 @@ def test_preview_renders_without_storing(attended):
 
 def test_issue_date_is_printed_in_the_event_time_zone(attended, print_path):
     registration = attended()
-    from summit.models import utcnow
-
     late_evening = utcnow().replace(hour=6, minute=30) + timedelta(days=1)  # 23:30 Pacific
     certificate = issue_certificate(registration, now=late_evening).certificate
     local = late_evening.astimezone(registration.event.tz).date()

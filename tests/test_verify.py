@@ -7,7 +7,7 @@ import pytest
 from summit.certificates.services import issue_certificate, revoke_certificate
 from summit.clock import local_date
 from summit.extensions import db
-from summit.models import TrainingSeriesDocumentation
+from summit.models import CertificateStatus, TrainingSeriesDocumentation
 from summit.verification import grouped_verification_code, new_verification_code
 from tests.test_certificates import attend
 
@@ -137,7 +137,7 @@ def test_the_form_page_and_an_empty_code(client):
 
 def test_a_pending_reservation_is_unknown(client, issued):
     certificate = issued()
-    certificate.file_path = ""  # what an unfinished issue looks like
+    certificate.status = CertificateStatus.PENDING  # what an unfinished issue looks like
     db.session.commit()
     assert client.get(f"/verify/{certificate.verification_code}").status_code == 404
 

@@ -313,7 +313,7 @@ function init(root) {
             el("br"),
             el("span", { class: "small text-body-secondary" }, [item.agency, item.email].filter(Boolean).join(" · ")),
             el("br"),
-            el("span", { class: `badge ${item.state === "confirmed" ? "text-bg-success" : "text-bg-secondary"}` }, item.state_label),
+            el("span", { class: `badge ${item.state_badge}` }, item.state_label),
             item.checked_in_at ? " " : "",
             item.checked_in_at ? el("span", { class: "badge text-bg-warning" }, `In since ${item.checked_in_at}`) : "",
           ),

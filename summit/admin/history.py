@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from summit.models import AuditLog
+from summit.models import AuditLog, RegistrationState
 
 ACTIONS = {
     "registration.create": "Registered",
@@ -20,14 +20,6 @@ ACTIONS = {
     "payment.checkout_start": "Card payment started",
     "payment.card_refused": "Card payment refused",
     "invoice.issue": "Invoice issued",
-}
-STATES = {
-    "pending_approval": "Waiting for approval",
-    "awaiting_payment": "Awaiting payment",
-    "confirmed": "Confirmed",
-    "waitlisted": "On the waitlist",
-    "offered": "Offered a seat",
-    "cancelled": "Cancelled",
 }
 LABELS = {
     "amount_cents": "Amount",
@@ -70,7 +62,8 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if key == "state":
-        return STATES.get(str(value), str(value).replace("_", " "))
+        state = RegistrationState.find(value)
+        return state.label if state else str(value).replace("_", " ")
     if key.endswith("_cents") and isinstance(value, int):
         dollars, cents = divmod(value, 100)
         return f"${dollars:,}.{cents:02d}"

@@ -26,7 +26,7 @@ from summit.exports import csv_response
 from summit.extensions import db
 from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import event_or_404, get_or_404
-from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration
+from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration, RegistrationState
 from summit.payments import services as payments
 from summit.registration import services as registrations
 from summit.registration.errors import RegistrationError
@@ -68,7 +68,7 @@ def registrations_list(slug: str):
         page=page,
         q=q,
         state=state,
-        states=REGISTRATION_STATES,
+        states=list(RegistrationState),
         counts=listing.state_counts(event),
     )
 

@@ -30,6 +30,7 @@ from summit.loaders import find_event
 from summit.models import (
     AgendaSession,
     Checkin,
+    CheckinResult,
     Event,
     Person,
     Registration,
@@ -120,7 +121,7 @@ def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:
         select(Checkin)
         .where(
             Checkin.registration_id.in_(registration_ids),
-            Checkin.status == "ok",
+            Checkin.status == CheckinResult.OK,
             Checkin.annulled_at.is_(None),
         )
         .order_by(Checkin.scanned_at, Checkin.id)

@@ -43,9 +43,12 @@ from summit.extensions import db
 from summit.models import (
     Certificate,
     CertificateBatch,
+    CertificateStatus,
     Checkin,
+    CheckinResult,
     Event,
     Registration,
+    RegistrationState,
     StaffUser,
     utcnow,
 )
@@ -76,7 +79,7 @@ class ChunkResult:
 def _registrations(event: Event, ids: list[int] | None = None) -> list[Registration]:
     statement = (
         select(Registration)
-        .where(Registration.event_id == event.id, Registration.state == "confirmed")
+        .where(Registration.event_id == event.id, Registration.state == RegistrationState.CONFIRMED)
         .options(selectinload(Registration.person))
         .order_by(Registration.id)
     )
@@ -91,7 +94,7 @@ def _checked_in_ids(event: Event) -> set[int]:
             select(Checkin.registration_id)
             .where(
                 Checkin.event_id == event.id,
-                Checkin.status == "ok",
+                Checkin.status == CheckinResult.OK,
                 Checkin.direction == "in",
                 Checkin.annulled_at.is_(None),
                 Checkin.registration_id.is_not(None),
@@ -105,8 +108,7 @@ def _valid_certificates(event: Event) -> dict[int, Certificate]:
     rows = db.session.scalars(
         select(Certificate).where(
             Certificate.event_id == event.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.file_path != "",
+            Certificate.status == CertificateStatus.ISSUED,
         )
     )
     return {certificate.registration_id: certificate for certificate in rows}

@@ -11,7 +11,7 @@ from summit.checkin.credit import Credit, credit_minutes
 from summit.clock import local_zone
 from summit.curricula import statutory_curriculum
 from summit.extensions import db
-from summit.models import Checkin, Event, Registration, utcnow
+from summit.models import Checkin, CheckinResult, Event, Registration, utcnow
 
 COMPLETION = "completion"
 ATTENDANCE = "attendance"
@@ -92,7 +92,7 @@ def has_checked_in(registration: Registration) -> bool:
             select(Checkin.id)
             .where(
                 Checkin.registration_id == registration.id,
-                Checkin.status == "ok",
+                Checkin.status == CheckinResult.OK,
                 Checkin.direction == "in",
                 Checkin.annulled_at.is_(None),
             )
@@ -120,9 +120,9 @@ def certificate_for(
     unconfirmed registration. ``credit`` and ``checked_in`` may be given by callers
     that computed them for many registrations at once (bulk issue).
     """
-    if registration.state == "cancelled":
+    if not registration.state.is_active:
         return Eligibility(None, None, "cancelled")
-    if registration.state != "confirmed":
+    if not registration.state.has_ticket:
         return Eligibility(None, None, "not_confirmed")
     if registration.certificate_withheld_reason and not override:
         return Eligibility(None, None, "withheld")

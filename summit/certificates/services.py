@@ -3,19 +3,17 @@
 An issue is three short steps so that the slow part (printing the PDF) runs
 outside any lock and in parallel across processes:
 
-1. **reserve** (under the event lock, committed): a ``Certificate`` row with the
-   serial (kept for the registration forever), the next version and a fresh
-   verification code. Until it is finished the row is *pending*: no file, and
-   ``revoked_at`` set so the "one valid certificate per registration" index
-   leaves the current version alone.
+1. **reserve** (under the event lock, committed): a ``pending`` ``Certificate``
+   row with the serial (kept for the registration forever), the next version and
+   a fresh verification code; the current version stays ``issued`` meanwhile.
 2. **print** the PDF and write it atomically (temp file + rename).
-3. **finish** (under the event lock, committed): the previous version is revoked
-   as superseded, the new row becomes valid, the audit log and the "your
+3. **finish** (under the event lock, committed): the previous version becomes
+   ``superseded``, the new row ``issued``, the audit log and the "your
    certificate is ready" email are written in the same transaction.
 
 A crash between the steps leaves a pending row that nobody can see (verification
-and downloads ignore rows without a file); the next issue for that registration
-reuses it, so reruns never allocate a second serial and never serve half a file.
+and downloads ignore pending rows); the next issue for that registration reuses
+it, so reruns never allocate a second serial and never serve half a file.
 """
 
 from __future__ import annotations
@@ -46,6 +44,7 @@ from summit.mail import (
 )
 from summit.models import (
     Certificate,
+    CertificateStatus,
     Curriculum,
     Event,
     Person,
@@ -64,7 +63,6 @@ from summit.verification import (
 
 Actor = StaffUser | str
 
-PENDING = "pending issue"
 # Keys of ``Certificate.details`` that do not change what the certificate certifies.
 UNHASHED_KEYS = frozenset({"manual", "self_training"})
 RESERVE_ATTEMPTS = 3
@@ -226,7 +224,7 @@ def certificate_path(certificate: Certificate, event: Event) -> str:
 
 
 def is_pending(certificate: Certificate) -> bool:
-    return not certificate.file_path
+    return certificate.status == CertificateStatus.PENDING
 
 
 def valid_certificate(registration: Registration) -> Certificate | None:
@@ -234,8 +232,7 @@ def valid_certificate(registration: Registration) -> Certificate | None:
     return db.session.scalar(
         select(Certificate).where(
             Certificate.registration_id == registration.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.file_path != "",
+            Certificate.status == CertificateStatus.ISSUED,
         )
     )
 
@@ -248,8 +245,7 @@ def valid_certificates_of(person: Person) -> list[Certificate]:
             .join(Registration, Certificate.registration_id == Registration.id)
             .where(
                 Registration.person_id == person.id,
-                Certificate.revoked_at.is_(None),
-                Certificate.file_path != "",
+                Certificate.status == CertificateStatus.ISSUED,
             )
             .order_by(Certificate.issued_at.desc())
         )
@@ -261,8 +257,7 @@ def valid_certificates(registration_ids: list[int]) -> dict[int, Certificate]:
     rows = db.session.scalars(
         select(Certificate).where(
             Certificate.registration_id.in_(registration_ids),
-            Certificate.revoked_at.is_(None),
-            Certificate.file_path != "",
+            Certificate.status == CertificateStatus.ISSUED,
         )
     )
     return {certificate.registration_id: certificate for certificate in rows}
@@ -273,7 +268,10 @@ def certificates_of_registration(registration: Registration) -> list[Certificate
     return list(
         db.session.scalars(
             select(Certificate)
-            .where(Certificate.registration_id == registration.id, Certificate.file_path != "")
+            .where(
+                Certificate.registration_id == registration.id,
+                Certificate.status != CertificateStatus.PENDING,
+            )
             .order_by(Certificate.version.desc())
         )
     )
@@ -466,7 +464,7 @@ def _reserve_once(
         for certificate in db.session.scalars(
             select(Certificate).where(
                 Certificate.registration_id.in_(registration_ids),
-                Certificate.file_path == "",
+                Certificate.status == CertificateStatus.PENDING,
             )
         )
     }
@@ -506,9 +504,7 @@ def _reserve_once(
                 serial=serial,
                 version=version,
                 verification_code=new_verification_code(),
-                file_path="",
-                revoked_at=now,
-                revoked_reason=PENDING,
+                status=CertificateStatus.PENDING,
             )
             db.session.add(row)
         row.kind = plan.details["kind"]
@@ -545,22 +541,21 @@ def _finish(
         for certificate in db.session.scalars(
             select(Certificate).where(
                 Certificate.registration_id.in_([row.registration_id for row in waiting]),
-                Certificate.revoked_at.is_(None),
-                Certificate.file_path != "",
+                Certificate.status == CertificateStatus.ISSUED,
             )
         )
     }
     for row in waiting:
         if row.registration_id in previous:
             old = previous[row.registration_id]
+            old.status = CertificateStatus.SUPERSEDED
             old.revoked_at = now
             old.revoked_reason = f"Superseded by version {row.version}."
     db.session.flush()  # free the "one valid per registration" slots first
     emails = []
     for row in waiting:
         row.file_path = certificate_path(row, row.event)
-        row.revoked_at = None
-        row.revoked_reason = ""
+        row.status = CertificateStatus.ISSUED
         after = {
             "serial": row.serial,
             "version": row.version,
@@ -601,7 +596,7 @@ def _mail_context(certificate: Certificate) -> dict[str, Any]:
 
 def resend_certificate_email(certificate: Certificate, *, attach_pdf: bool = False) -> None:
     """Queue "your certificate is ready" again (staff asked), optionally with the PDF."""
-    if is_pending(certificate) or not certificate.is_valid:
+    if not certificate.is_valid:
         raise AlreadyRevoked("Only a valid certificate can be sent.")
     attachments = []
     if attach_pdf:
@@ -632,8 +627,9 @@ def revoke_certificate(
     certificate = db.session.get(Certificate, certificate_id, populate_existing=True)
     if certificate is None or is_pending(certificate):
         raise AlreadyRevoked("There is no such certificate.")
-    if certificate.revoked_at is not None:
+    if certificate.status.is_revoked:
         raise AlreadyRevoked("This certificate is already revoked.")
+    certificate.status = CertificateStatus.REVOKED
     certificate.revoked_at = now or utcnow()
     certificate.revoked_reason = reason
     audit.record(
@@ -661,6 +657,7 @@ def withhold_certificate(
     registration.certificate_withheld_reason = reason
     current = valid_certificate(registration)
     if current is not None:
+        current.status = CertificateStatus.REVOKED
         current.revoked_at = now or utcnow()
         current.revoked_reason = f"Withheld: {reason}"
     audit.record(

@@ -35,7 +35,7 @@ from summit.certificates.document import hours, kind_title
 from summit.certificates.services import find_by_code, is_pending
 from summit.clock import local_date
 from summit.extensions import db, limiter
-from summit.models import Certificate
+from summit.models import Certificate, CertificateStatus
 from summit.security import no_store
 from summit.verification import (
     grouped_verification_code,
@@ -137,7 +137,6 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
         return {"status": "unknown"}
     details = certificate.details
     event = details.get("event", {})
-    superseded = (certificate.revoked_reason or "").startswith("Superseded")
     return {
         "status": "valid" if certificate.is_valid else "revoked",
         "serial": certificate.serial,
@@ -179,7 +178,7 @@ def public_view(certificate: Certificate | None) -> dict[str, Any]:
         "revoked_on": local_date(certificate.revoked_at).isoformat()
         if certificate.revoked_at
         else None,
-        "superseded": superseded and not certificate.is_valid,
+        "superseded": certificate.status == CertificateStatus.SUPERSEDED,
     }
 
 

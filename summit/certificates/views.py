@@ -52,7 +52,14 @@ from summit.curricula import minutes_policy
 from summit.extensions import db
 from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import event_or_404, get_or_404
-from summit.models import Certificate, Event, Registration, utcnow
+from summit.models import (
+    Certificate,
+    CertificateStatus,
+    Event,
+    Registration,
+    RegistrationState,
+    utcnow,
+)
 from summit.security import no_store, staff_required
 
 bp = Blueprint("certificates", __name__)
@@ -115,8 +122,7 @@ def event_zip(slug: str):
         select(Certificate)
         .where(
             Certificate.event_id == event.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.file_path != "",
+            Certificate.status == CertificateStatus.ISSUED,
         )
         .order_by(Certificate.serial)
     ).all()
@@ -167,7 +173,9 @@ def _event_page(event: Event, policy_form: CreditPolicyForm | None = None, statu
     registrations = list(
         db.session.scalars(
             select(Registration)
-            .where(Registration.event_id == event.id, Registration.state != "cancelled")
+            .where(
+                Registration.event_id == event.id, Registration.state != RegistrationState.CANCELLED
+            )
             .options(selectinload(Registration.person))
             .order_by(Registration.id)
         )

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from summit.extensions import db
-from summit.models import AgendaSession, Checkin, Event, Registration, SessionTopic
+from summit.models import AgendaSession, Checkin, CheckinResult, Event, Registration, SessionTopic
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def _attendance_rows(event_id: int, registration_id: int | None = None):
         Checkin.source,
     ).where(
         Checkin.event_id == event_id,
-        Checkin.status == "ok",
+        Checkin.status == CheckinResult.OK,
         Checkin.annulled_at.is_(None),
         Checkin.session_id.is_not(None),
         Checkin.registration_id.is_not(None),

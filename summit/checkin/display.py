@@ -6,31 +6,30 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from summit.checkin.services import ScanResult
-
-TONES = {"ok": "success", "already_checked_in": "warning"}  # everything else is "danger"
+from summit.models import CheckinResult
 
 
 def scan_message(result: ScanResult, timezone: str) -> str:
     """One line for staff: ``Checked in``, ``Already checked in at 07:42 by Kim``, …"""
     out = result.checkin.direction == "out"
-    if result.status == "ok":
-        return "Checked out" if out else "Checked in"
-    if result.status == "already_checked_in":
+    if result.status == CheckinResult.OK:
+        return "Checked out" if out else result.status.label
+    if result.status == CheckinResult.ALREADY_CHECKED_IN:
         first = result.first
-        verb = "Already checked out" if out else "Already checked in"
+        verb = "Already checked out" if out else result.status.label
         if first is None:
             return verb
         at = first.scanned_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
         by = f" by {first.staff_user.display_name}" if first.staff_user is not None else ""
         return f"{verb} at {at}{by}"
-    if result.status == "not_confirmed":
-        return f"Not confirmed: {result.reason}"
-    return result.reason[:1].upper() + result.reason[1:]
+    if result.status == CheckinResult.NOT_CONFIRMED:
+        return f"{result.status.label}: {result.reason}"
+    return result.status.label
 
 
 def scan_tone(status: str) -> str:
     """The Bootstrap colour of an answer; the text always says the same without colour."""
-    return TONES.get(status, "danger")
+    return CheckinResult(status).tone
 
 
 def session_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:

@@ -38,8 +38,10 @@ from summit.models import (
     CHECKIN_SOURCES,
     AgendaSession,
     Checkin,
+    CheckinResult,
     Person,
     Registration,
+    RegistrationState,
     StaffUser,
     utcnow,
 )
@@ -69,12 +71,6 @@ NONCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 NONCE_RULE = f"1 to {NONCE_LIMIT} characters: letters, digits, '.', '_', '~', '-'"
 DIRECTIONS = ("in", "out")  # into a session (or the event), or out of a session
 REPLAY_TOLERANCE = timedelta(seconds=60)
-NOT_CONFIRMED_REASONS = {
-    "pending_approval": "waiting for staff approval",
-    "awaiting_payment": "awaiting payment",
-    "waitlisted": "on the waitlist",
-    "offered": "waitlist offer not accepted yet",
-}
 _CODE_NOISE = re.compile(r"[\s\-‐‑‒–—]+")
 
 
@@ -88,7 +84,7 @@ class ScanResult:
     ``replayed`` is true when the answer comes from an earlier scan with this nonce.
     """
 
-    status: str
+    status: CheckinResult
     checkin: Checkin
     registration: Registration | None
     first: Checkin | None = None
@@ -97,7 +93,7 @@ class ScanResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == CheckinResult.OK
 
     @property
     def checked_in_at(self) -> datetime | None:
@@ -108,15 +104,9 @@ class ScanResult:
     @property
     def reason(self) -> str:
         """Why a scan was refused, in the words shown to staff ('' when it was not)."""
-        if self.status == "not_confirmed" and self.registration is not None:
-            state = self.registration.state
-            return NOT_CONFIRMED_REASONS.get(state, state.replace("_", " "))
-        return {
-            "cancelled": "registration cancelled",
-            "unknown_code": "unknown code",
-            "wrong_event": "ticket for another event",
-            "session_closed": "session closed",
-        }.get(self.status, "")
+        if self.status == CheckinResult.NOT_CONFIRMED and self.registration is not None:
+            return self.registration.state.checkin_refusal
+        return self.status.reason
 
 
 def printable(text: str) -> str:
@@ -215,12 +205,13 @@ def _check_in_once(
         staff_user_id=staff_id,
     )
     db.session.add(row)
-    added = [row] if status == "ok" else []
-    entering = status == "ok" and own is not None and session_id is not None and direction == "in"
+    ok = status == CheckinResult.OK
+    added = [row] if ok else []
+    entering = ok and own is not None and session_id is not None and direction == "in"
     if entering and _first(earlier, None, "in") is None:
         entry = Checkin(
             event_id=event_id, registration_id=own.id, session_id=None, direction="in",
-            status="ok", scanned_code=code, source=source, nonce=f"{nonce}:entry",
+            status=CheckinResult.OK, scanned_code=code, source=source, nonce=f"{nonce}:entry",
             scanned_at=scanned_at, recorded_at=now, is_replay=is_replay, staff_user_id=staff_id,
         )  # fmt: skip
         db.session.add(entry)
@@ -237,21 +228,21 @@ def _decide(
     direction: str,
     scanned_at: datetime,
     earlier: list[Checkin],
-) -> tuple[str, Checkin | None]:
+) -> tuple[CheckinResult, Checkin | None]:
     if registration is None:
-        return "unknown_code", None
+        return CheckinResult.UNKNOWN_CODE, None
     if registration.event_id != event_id:
-        return "wrong_event", None
+        return CheckinResult.WRONG_EVENT, None
     if agenda is not None and agenda.closed_at is not None and scanned_at >= agenda.closed_at:
-        return "session_closed", None
-    if registration.state == "cancelled":
-        return "cancelled", None
-    if registration.state != "confirmed":
-        return "not_confirmed", None
+        return CheckinResult.SESSION_CLOSED, None
+    if not registration.state.is_active:
+        return CheckinResult.CANCELLED, None
+    if not registration.state.has_ticket:
+        return CheckinResult.NOT_CONFIRMED, None
     first = _first(earlier, agenda.id if agenda else None, direction)
     if first is not None:
-        return "already_checked_in", first
-    return "ok", None
+        return CheckinResult.ALREADY_CHECKED_IN, first
+    return CheckinResult.OK, None
 
 
 def _ok_rows(registration_id: int) -> list[Checkin]:
@@ -261,7 +252,7 @@ def _ok_rows(registration_id: int) -> list[Checkin]:
             select(Checkin)
             .where(
                 Checkin.registration_id == registration_id,
-                Checkin.status == "ok",
+                Checkin.status == CheckinResult.OK,
                 Checkin.annulled_at.is_(None),
             )
             .options(joinedload(Checkin.staff_user))
@@ -333,7 +324,7 @@ def _first_ok(registration_id: int, session_id: int | None, direction: str) -> C
             Checkin.registration_id == registration_id,
             session_match,
             Checkin.direction == direction,
-            Checkin.status == "ok",
+            Checkin.status == CheckinResult.OK,
             Checkin.annulled_at.is_(None),
         )
         .options(joinedload(Checkin.staff_user))
@@ -352,7 +343,7 @@ def _answer_again(earlier: Checkin, event_id: int) -> ScanResult:
         db.session.rollback()
         raise NonceConflict("This nonce was already used for another event's scan.")
     first = None
-    if earlier.status == "already_checked_in" and earlier.registration_id is not None:
+    if earlier.status == CheckinResult.ALREADY_CHECKED_IN and earlier.registration_id is not None:
         first = _first_ok(earlier.registration_id, earlier.session_id, earlier.direction)
     registration = earlier.registration
     db.session.commit()
@@ -385,7 +376,7 @@ def annul_checkin(
     row = find_checkin(event_id, key)
     if row is None:
         raise UnknownCheckin("There is no such check-in in this event.")
-    if row.status != "ok":
+    if row.status != CheckinResult.OK:
         raise NotAnnullable("Only a successful check-in can be undone: this scan changed nothing.")
     rows = [row]
     if row.nonce and not row.nonce.endswith(":entry"):
@@ -481,7 +472,7 @@ def search_registrations(event_id: int, query: str, *, limit: int = 20) -> list[
     statement = (
         matching(statement, query)
         .order_by(
-            (Registration.state == "cancelled"),
+            (Registration.state == RegistrationState.CANCELLED),
             Person.last_name,
             Person.first_name,
             Registration.id,
@@ -507,7 +498,7 @@ def entries(
             Checkin.registration_id.in_(registration_ids),
             session_match,
             Checkin.direction == direction,
-            Checkin.status == "ok",
+            Checkin.status == CheckinResult.OK,
             Checkin.annulled_at.is_(None),
         )
         .order_by(Checkin.scanned_at.desc(), Checkin.id.desc())
@@ -524,12 +515,12 @@ def live_counts(event_id: int) -> dict[str, Any]:
     """Checked in against confirmed, and the people in each session: the live dashboard."""
     confirmed = db.session.scalar(
         select(func.count()).where(
-            Registration.event_id == event_id, Registration.state == "confirmed"
+            Registration.event_id == event_id, Registration.state == RegistrationState.CONFIRMED
         )
     )
     counted = and_(
         Checkin.event_id == event_id,
-        Checkin.status == "ok",
+        Checkin.status == CheckinResult.OK,
         Checkin.direction == "in",
         Checkin.annulled_at.is_(None),
     )

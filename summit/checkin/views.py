@@ -56,7 +56,7 @@ from summit.documents.badges import render_badges_pdf
 from summit.exports import csv_response
 from summit.extensions import db
 from summit.loaders import event_or_404, get_or_404
-from summit.models import AgendaSession, Event, Person, Registration, StaffUser
+from summit.models import AgendaSession, Event, Person, Registration, RegistrationState, StaffUser
 from summit.registration.errors import RegistrationError
 from summit.security import no_store, staff_required
 from summit.templating import date_range
@@ -67,14 +67,6 @@ DOOR_ROLES = ("admin", "checkin")
 ANSWER_KEY = "checkin_answer"
 JSQR = Path(__file__).resolve().parent.parent.parent / "node_modules/jsqr/dist/jsQR.js"
 CHOOSE_A_SESSION = "Choose a session from the list."
-STATE_LABELS = {
-    "confirmed": "Confirmed",
-    "pending_approval": "Waiting for approval",
-    "awaiting_payment": "Awaiting payment",
-    "waitlisted": "Waitlisted",
-    "offered": "Offered a seat",
-    "cancelled": "Cancelled",
-}
 
 
 bp.after_request(no_store)  # check-in pages name people
@@ -199,7 +191,9 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         roster = db.session.scalars(
             select(Registration)
             .join(Person, Registration.person_id == Person.id)
-            .where(Registration.event_id == event.id, Registration.state == "confirmed")
+            .where(
+                Registration.event_id == event.id, Registration.state == RegistrationState.CONFIRMED
+            )
             .options(joinedload(Registration.person))
             .order_by(Person.last_name, Person.first_name, Registration.id)
         ).all()
@@ -219,7 +213,6 @@ def _scan_page(event: Event, agenda: AgendaSession | None):
         present=present,
         walk_in_form=walk_in_form,
         walk_in_nonce=new_nonce(),
-        state_labels=STATE_LABELS,
         session_times={
             item.id: session_when(item.starts_at, item.ends_at, event.timezone)
             for item in event.sessions
@@ -339,7 +332,8 @@ def search(slug: str):
                 "email": registration.person.email,
                 "tier": registration.tier.name,
                 "state": registration.state,
-                "state_label": STATE_LABELS[registration.state],
+                "state_label": registration.state.label,
+                "state_badge": registration.state.door_badge,
                 "code": registration.ticket_code,
                 "checked_in_at": (
                     row.scanned_at.astimezone(event.tz).strftime("%H:%M") if row else None
@@ -483,7 +477,9 @@ def _confirmed(event: Event) -> list[Registration]:
         db.session.scalars(
             select(Registration)
             .join(Person, Registration.person_id == Person.id)
-            .where(Registration.event_id == event.id, Registration.state == "confirmed")
+            .where(
+                Registration.event_id == event.id, Registration.state == RegistrationState.CONFIRMED
+            )
             .options(joinedload(Registration.person), joinedload(Registration.tier))
             .order_by(Person.last_name, Person.first_name, Registration.id)
         )

@@ -29,15 +29,6 @@ from summit.urls import absolute_url
 
 QR_CID = "ticket-qr"
 
-STATE_LABELS = {
-    "pending_approval": "waiting for staff approval",
-    "awaiting_payment": "waiting for payment",
-    "confirmed": "confirmed",
-    "waitlisted": "on the waitlist",
-    "offered": "offered a seat",
-    "cancelled": "cancelled",
-}
-
 
 @dataclass(frozen=True)
 class Attachment:
@@ -121,7 +112,6 @@ def registration_context(registration: Registration) -> dict[str, Any]:
         "event": event,
         "tier": registration.tier,
         "event_link": absolute_url("public.event", slug=event.slug),
-        "state_label": STATE_LABELS.get(registration.state, registration.state),
         "amount_due": money(registration.amount_due_cents),
         "amount_paid": money(sum(p.amount_cents for p in registration.payments)),
         "offer_expires": local_datetime(registration.offer_expires_at, event.timezone),

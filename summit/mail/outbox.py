@@ -149,7 +149,7 @@ def queue_registration_emails(emails: list[RegistrationEmail]) -> None:
 def _carries_ticket(kind: str, registration: Registration) -> bool:
     """The ticket travels with every email that confirms a seat, payment included."""
     if kind == "payment_received":
-        return registration.state == "confirmed"
+        return registration.state.has_ticket
     return kind in TICKET_KINDS
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from summit.extensions import db
 from summit.mail.outbox import queue_registration_email
-from summit.models import Event, Registration, utcnow
+from summit.models import Event, Registration, RegistrationState, utcnow
 
 
 def queue_reminders(days_before: int = 7, *, now: datetime | None = None) -> int:
@@ -26,7 +26,7 @@ def queue_reminders(days_before: int = 7, *, now: datetime | None = None) -> int
         select(Registration.id)
         .join(Event, Registration.event_id == Event.id)
         .where(
-            Registration.state == "confirmed",
+            Registration.state == RegistrationState.CONFIRMED,
             Registration.reminder_sent_at.is_(None),
             Event.starts_on >= today,
             Event.starts_on <= today + timedelta(days=days_before),

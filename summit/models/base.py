@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+
+from summit.models.states import StateEnum
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,6 +50,50 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StateType(TypeDecorator):
+    """A state enum (``summit.models.states``) stored as its string value.
+
+    Rows load with members, so ``registration.state.label`` works everywhere;
+    plain strings are still accepted when binding (``state == "confirmed"``). The
+    column stays a ``VARCHAR`` with a CHECK constraint, so migrations see a string.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StateEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect) -> StateEnum | None:
+        return None if value is None else self.enum(value)
+
+    def coerce(self, value: str | None) -> str | None:
+        """A known value as its member; anything else unchanged, for the database to refuse."""
+        return self.enum.find(value) or value
+
+
+def coerce_states(cls: type) -> type:
+    """Class decorator: assigning a string to a ``StateType`` column stores the member.
+
+    Without it ``registration.state = "confirmed"`` would read back as a plain
+    string until the row is loaded again, and ``state.label`` would fail in between.
+    """
+    for column in cls.__table__.columns:
+        if isinstance(column.type, StateType):
+            _coerce_on_set(getattr(cls, column.key), column.type)
+    return cls
+
+
+def _coerce_on_set(attribute, state_type: StateType) -> None:
+    @event.listens_for(attribute, "set", retval=True)
+    def _to_member(target, value, oldvalue, initiator):
+        return state_type.coerce(value)
 
 
 class Base(DeclarativeBase):

@@ -8,23 +8,17 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from summit.models.base import db, utcnow
+from summit.models.base import StateType, coerce_states, db, utcnow
 from summit.models.event import AgendaSession, Event
 from summit.models.people import StaffUser
 from summit.models.registration import Registration
+from summit.models.states import CheckinResult
 
-CHECKIN_STATUSES = (
-    "ok",
-    "already_checked_in",
-    "unknown_code",
-    "cancelled",
-    "not_confirmed",
-    "wrong_event",
-    "session_closed",
-)
+CHECKIN_STATUSES = CheckinResult.values()
 CHECKIN_SOURCES = ("desk", "scanner", "camera", "search", "roster", "api", "walk_in", "offline")
 
 
+@coerce_states
 class Checkin(db.Model):
     """One scan: event entry (no session) or session attendance, successful or not.
 
@@ -41,7 +35,7 @@ class Checkin(db.Model):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_session.id"))
     direction: Mapped[str] = mapped_column(String(3), default="in")
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[CheckinResult] = mapped_column(StateType(CheckinResult, 30))
     scanned_code: Mapped[str] = mapped_column(String(80), default="")
     source: Mapped[str] = mapped_column(String(20))
     nonce: Mapped[str | None] = mapped_column(String(80), unique=True)

@@ -7,36 +7,31 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from summit.models.base import db, utcnow
+from summit.models.base import StateType, coerce_states, db, utcnow
 from summit.models.event import Event, Tier
 from summit.models.people import Person, StaffUser
+from summit.models.states import RegistrationState
 
-REGISTRATION_STATES = (
-    "pending_approval",
-    "awaiting_payment",
-    "confirmed",
-    "waitlisted",
-    "offered",
-    "cancelled",
-)
+REGISTRATION_STATES = RegistrationState.values()
 # States that hold a seat against event and tier capacity.
-SEAT_HOLDING_STATES = ("pending_approval", "awaiting_payment", "confirmed", "offered")
-_STATE_LIST = ", ".join(f"'{state}'" for state in REGISTRATION_STATES)
+SEAT_HOLDING_STATES = tuple(state for state in RegistrationState if state.holds_seat)
+_ACTIVE = f"state != '{RegistrationState.CANCELLED.value}'"
 
 
+@coerce_states
 class Registration(db.Model):
     """A person at an event in a tier. State changes go through one service only."""
 
     __table_args__ = (
-        CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),
+        CheckConstraint(f"state IN ({RegistrationState.sql_list()})", name="state"),
         # One active registration per person per event, enforced by the database.
         Index(
             "uq_registration_active_person_event",
             "event_id",
             "person_id",
             unique=True,
-            sqlite_where=text("state != 'cancelled'"),
-            postgresql_where=text("state != 'cancelled'"),
+            sqlite_where=text(_ACTIVE),
+            postgresql_where=text(_ACTIVE),
         ),
         Index("ix_registration_event_state", "event_id", "state"),
     )
@@ -45,7 +40,7 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     tier_id: Mapped[int] = mapped_column(ForeignKey("tier.id"), index=True)
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[RegistrationState] = mapped_column(StateType(RegistrationState))
     ticket_code: Mapped[str] = mapped_column(String(64), unique=True)
     school_district: Mapped[str] = mapped_column(String(300), default="")
     accommodations: Mapped[str] = mapped_column(Text, default="")

@@ -9,13 +9,14 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from summit.models.base import db, utcnow
+from summit.models.base import StateType, coerce_states, db, utcnow
 from summit.models.curriculum import Curriculum, Topic
 from summit.models.issued import IssuedDocument
 from summit.models.people import Person, StaffUser
+from summit.models.states import TrainingEntryStatus
 
 ENTRY_KINDS = ("topic", "on_the_job", "check_in_training")
-ENTRY_STATUSES = ("submitted", "accepted", "returned")
+ENTRY_STATUSES = TrainingEntryStatus.values()
 
 
 class TrainingResource(db.Model):
@@ -42,6 +43,7 @@ class TrainingResource(db.Model):
     topic: Mapped[Topic | None] = relationship()
 
 
+@coerce_states
 class SelfTrainingEntry(db.Model):
     """Training a person did outside the summit, in their own words, until staff review it.
 
@@ -57,7 +59,7 @@ class SelfTrainingEntry(db.Model):
     __tablename__ = "self_training_entry"
     __table_args__ = (
         CheckConstraint("kind IN ('topic', 'on_the_job', 'check_in_training')", name="kind"),
-        CheckConstraint("status IN ('submitted', 'accepted', 'returned')", name="status"),
+        CheckConstraint(f"status IN ({TrainingEntryStatus.sql_list()})", name="status"),
         CheckConstraint("minutes > 0", name="minutes_positive"),
         CheckConstraint("kind != 'topic' OR topic_id IS NOT NULL", name="topic_needs_topic"),
         Index("ix_self_training_entry_status", "status", "created_at"),
@@ -77,7 +79,9 @@ class SelfTrainingEntry(db.Model):
     evidence_content_type: Mapped[str] = mapped_column(String(100), default="")
     experienced_staff: Mapped[str] = mapped_column(String(200), default="")
     school: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    status: Mapped[TrainingEntryStatus] = mapped_column(
+        StateType(TrainingEntryStatus), default=TrainingEntryStatus.SUBMITTED
+    )
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     reviewed_at: Mapped[datetime | None]

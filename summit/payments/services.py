@@ -22,7 +22,7 @@ from summit.documents import render_pdf
 from summit.extensions import db
 from summit.mail import queue_registration_email
 from summit.mail.content import Attachment
-from summit.models import Invoice, Payment, Registration, StaffUser
+from summit.models import Invoice, Payment, Registration, RegistrationState, StaffUser
 from summit.payments.errors import (
     CardPaymentsUnavailable,
     InvalidPayment,
@@ -64,7 +64,7 @@ def request_invoice(
     if len(purchase_order) > 100:
         raise InvalidPayment("The purchase-order number is too long (100 characters at most).")
     _require_balance(registration)
-    if registration.state != "awaiting_payment":
+    if registration.state != RegistrationState.AWAITING_PAYMENT:
         raise PaymentError("This registration is not waiting for payment.")
     if invoice_for(registration) is not None:
         raise PaymentError(
@@ -281,7 +281,7 @@ def waive_fee(registration: Registration, *, reason: str, actor: Actor) -> Payme
 
 
 def _require_balance(registration: Registration) -> int:
-    if registration.state == "cancelled":
+    if not registration.state.is_active:
         raise PaymentError("This registration is cancelled.")
     due = registration.amount_due_cents
     if due <= 0:
@@ -343,7 +343,7 @@ def create_checkout_session(registration: Registration) -> str:
     if not card_enabled():
         raise CardPaymentsUnavailable("Card payment is not available. Please choose an invoice.")
     due = _require_balance(registration)
-    if registration.state != "awaiting_payment":
+    if registration.state != RegistrationState.AWAITING_PAYMENT:
         raise PaymentError("This registration is not waiting for payment.")
     try:
         session = stripe_client().v1.checkout.sessions.create(
@@ -526,6 +526,6 @@ def checkout_pending(registration: Registration) -> bool:
     """Card chosen and still awaiting payment: Stripe's webhook has not landed yet."""
     return (
         registration.payment_method == "card"
-        and registration.state == "awaiting_payment"
+        and registration.state == RegistrationState.AWAITING_PAYMENT
         and registration.amount_due_cents > 0
     )

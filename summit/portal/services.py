@@ -90,7 +90,7 @@ def event_has_started(event: Event, now: datetime | None = None) -> bool:
 
 
 def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
-    return registration.state != "cancelled" and not event_has_started(registration.event, now)
+    return registration.state.is_active and not event_has_started(registration.event, now)
 
 
 def details_editable(person: Person, now: datetime | None = None) -> bool:
@@ -99,7 +99,7 @@ def details_editable(person: Person, now: datetime | None = None) -> bool:
     After their events have started, the name is on badges and certificates, so
     corrections go through ESD staff.
     """
-    active = [r for r in registrations_of(person) if r.state != "cancelled"]
+    active = [r for r in registrations_of(person) if r.state.is_active]
     return not active or any(not event_has_started(r.event, now) for r in active)
 
 
@@ -107,7 +107,7 @@ def cancel_own_registration(
     registration: Registration, person: Person, *, now: datetime | None = None
 ) -> Registration:
     """The attendee cancels; refused once the event has started or when already cancelled."""
-    if registration.state == "cancelled":
+    if not registration.state.is_active:
         raise InvalidTransition("This registration is already cancelled.")
     if event_has_started(registration.event, now):
         raise PortalClosed(

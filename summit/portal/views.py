@@ -132,12 +132,10 @@ def registration(registration_id: int):
         "portal/registration.html",
         registration=registration,
         event=registration.event,
-        qr_uri=qr_svg_data_uri(registration.ticket_code)
-        if registration.state == "confirmed"
-        else None,
+        qr_uri=qr_svg_data_uri(registration.ticket_code) if registration.state.has_ticket else None,
         can_cancel=services.can_cancel(registration),
         form=ConfirmForm(),
-        credit=credit_minutes(registration) if registration.state == "confirmed" else None,
+        credit=credit_minutes(registration) if registration.state.has_ticket else None,
     )
 
 
@@ -145,7 +143,7 @@ def registration(registration_id: int):
 @attendee_required
 def ticket_pdf(registration_id: int):
     registration = _own_registration(registration_id)
-    if registration.state != "confirmed":
+    if not registration.state.has_ticket:
         flash("There is no ticket for this registration yet.", "warning")
         return redirect(url_for("portal.registration", registration_id=registration.id))
     return Response(

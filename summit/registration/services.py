@@ -17,7 +17,16 @@ from sqlalchemy import func, select
 from summit import audit
 from summit.extensions import db
 from summit.mail import queue_registration_email
-from summit.models import SEAT_HOLDING_STATES, Event, Person, Registration, StaffUser, Tier, utcnow
+from summit.models import (
+    SEAT_HOLDING_STATES,
+    Event,
+    Person,
+    Registration,
+    RegistrationState,
+    StaffUser,
+    Tier,
+    utcnow,
+)
 from summit.registration.errors import (
     InvalidTransition,
     OfferExpired,
@@ -30,23 +39,34 @@ from summit.transactions import lock_row, write_transaction
 Actor = StaffUser | str
 
 # The only transitions a registration may make.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending_approval": frozenset({"awaiting_payment", "confirmed", "cancelled"}),
-    "awaiting_payment": frozenset({"confirmed", "cancelled"}),
-    "confirmed": frozenset({"cancelled"}),
-    "waitlisted": frozenset({"offered", "cancelled"}),
-    "offered": frozenset({"pending_approval", "awaiting_payment", "confirmed", "cancelled"}),
-    "cancelled": frozenset(),
+TRANSITIONS: dict[RegistrationState, frozenset[RegistrationState]] = {
+    RegistrationState.PENDING_APPROVAL: frozenset(
+        {
+            RegistrationState.AWAITING_PAYMENT,
+            RegistrationState.CONFIRMED,
+            RegistrationState.CANCELLED,
+        }
+    ),
+    RegistrationState.AWAITING_PAYMENT: frozenset(
+        {RegistrationState.CONFIRMED, RegistrationState.CANCELLED}
+    ),
+    RegistrationState.CONFIRMED: frozenset({RegistrationState.CANCELLED}),
+    RegistrationState.WAITLISTED: frozenset(
+        {RegistrationState.OFFERED, RegistrationState.CANCELLED}
+    ),
+    RegistrationState.OFFERED: frozenset(
+        {
+            RegistrationState.PENDING_APPROVAL,
+            RegistrationState.AWAITING_PAYMENT,
+            RegistrationState.CONFIRMED,
+            RegistrationState.CANCELLED,
+        }
+    ),
+    RegistrationState.CANCELLED: frozenset(),
 }
-# The email each arrival state sends, unless the caller names another.
-STATE_EMAILS = {
-    "pending_approval": "pending_approval",
-    "awaiting_payment": "awaiting_payment",
-    "confirmed": "confirmed",
-    "waitlisted": "waitlisted",
-    "offered": "offered",
-    "cancelled": "cancelled",
-}
+# The email each arrival state sends, unless the caller names another: the one
+# named after the state (``mail/confirmed.txt`` …).
+STATE_EMAILS = {state: state.value for state in RegistrationState}
 PERSON_FIELDS = ("first_name", "last_name", "phone", "agency", "job_title")
 
 
@@ -133,7 +153,7 @@ def register_attendee(
         school_district=school_district,
         accommodations=accommodations,
     )
-    if registration.state == "confirmed":
+    if registration.state == RegistrationState.CONFIRMED:
         registration.confirmed_at = now
     db.session.add(registration)
     db.session.flush()
@@ -145,7 +165,7 @@ def register_attendee(
 
 def change_state(
     registration: Registration,
-    new_state: str,
+    new_state: RegistrationState,
     *,
     actor: Actor,
     reason: str = "",
@@ -164,14 +184,14 @@ def change_state(
         )
     now = now or utcnow()
     registration.state = new_state
-    if new_state == "confirmed":
+    if new_state == RegistrationState.CONFIRMED:
         registration.confirmed_at = now
-    if new_state == "cancelled":
+    if new_state == RegistrationState.CANCELLED:
         registration.cancelled_at = now
-    if new_state == "offered":
+    if new_state == RegistrationState.OFFERED:
         hours = current_app.config["OFFER_HOLD_HOURS"]
         registration.offer_expires_at = now + timedelta(hours=hours)
-    elif old_state == "offered":
+    elif old_state == RegistrationState.OFFERED:
         registration.offer_expires_at = None
     after: dict[str, Any] = {"state": new_state}
     if reason:
@@ -188,7 +208,9 @@ def cancel_registration(
     """Cancel, free the seat, and offer it to the first person on the waitlist."""
     event = lock_row(Event, registration.event_id)
     db.session.refresh(registration)
-    change_state(registration, "cancelled", actor=actor, reason=reason, email_kind=email_kind)
+    change_state(
+        registration, RegistrationState.CANCELLED, actor=actor, reason=reason, email_kind=email_kind
+    )
     offer_free_seats(event)
     return registration
 
@@ -203,7 +225,7 @@ def approve_registration(registration: Registration, *, actor: Actor) -> Registr
 
 
 def reject_registration(registration: Registration, *, actor: Actor, reason: str) -> Registration:
-    if registration.state != "pending_approval":
+    if registration.state != RegistrationState.PENDING_APPROVAL:
         raise InvalidTransition("Only a registration waiting for approval can be rejected.")
     return cancel_registration(registration, actor=actor, reason=reason, email_kind="rejected")
 
@@ -216,13 +238,14 @@ def accept_offer(
     with write_transaction():
         event = lock_row(Event, registration.event_id)
         db.session.refresh(registration)
-        if registration.state != "offered":
+        if registration.state != RegistrationState.OFFERED:
             raise InvalidTransition("There is no seat on offer for this registration.")
         lapsed = registration.offer_expires_at is not None and registration.offer_expires_at <= now
         if lapsed:  # the expiry is kept (committed) before the refusal
             expire_offers_for(event, now=now)
         else:
-            state = "pending_approval" if registration.tier.requires_approval else None
+            approval = registration.tier.requires_approval
+            state = RegistrationState.PENDING_APPROVAL if approval else None
             state = state or _after_approval(registration.tier)
             change_state(registration, state, actor=actor, now=now)
     if lapsed:
@@ -233,8 +256,13 @@ def accept_offer(
 def payment_recorded(registration: Registration, *, actor: Actor) -> Registration:
     """After payments are added: confirm once nothing is due. Does not commit."""
     db.session.refresh(registration)
-    if registration.state == "awaiting_payment" and registration.amount_due_cents == 0:
-        change_state(registration, "confirmed", actor=actor, email_kind="payment_received")
+    if (
+        registration.state == RegistrationState.AWAITING_PAYMENT
+        and registration.amount_due_cents == 0
+    ):
+        change_state(
+            registration, RegistrationState.CONFIRMED, actor=actor, email_kind="payment_received"
+        )
     return registration
 
 
@@ -243,7 +271,9 @@ def expire_offers(now: datetime | None = None) -> int:
     now = now or utcnow()
     event_ids = db.session.scalars(
         select(Registration.event_id)
-        .where(Registration.state == "offered", Registration.offer_expires_at <= now)
+        .where(
+            Registration.state == RegistrationState.OFFERED, Registration.offer_expires_at <= now
+        )
         .distinct()
     ).all()
     expired = 0
@@ -258,12 +288,18 @@ def expire_offers_for(event: Event, *, now: datetime) -> int:
     lapsed = db.session.scalars(
         select(Registration).where(
             Registration.event_id == event.id,
-            Registration.state == "offered",
+            Registration.state == RegistrationState.OFFERED,
             Registration.offer_expires_at <= now,
         )
     ).all()
     for registration in lapsed:
-        change_state(registration, "cancelled", actor="system", reason="offer expired", now=now)
+        change_state(
+            registration,
+            RegistrationState.CANCELLED,
+            actor="system",
+            reason="offer expired",
+            now=now,
+        )
     if lapsed:
         offer_free_seats(event, now=now)
     return len(lapsed)
@@ -275,7 +311,9 @@ def offer_free_seats(event: Event, *, now: datetime | None = None) -> list[Regis
     offered = []
     waiting = db.session.scalars(
         select(Registration)
-        .where(Registration.event_id == event.id, Registration.state == "waitlisted")
+        .where(
+            Registration.event_id == event.id, Registration.state == RegistrationState.WAITLISTED
+        )
         .order_by(Registration.created_at, Registration.id)
     ).all()
     for registration in waiting:
@@ -284,7 +322,7 @@ def offer_free_seats(event: Event, *, now: datetime | None = None) -> list[Regis
             if seats_left(event) == 0:
                 break
             continue  # this tier is full; someone further down may fit another tier
-        change_state(registration, "offered", actor="system", now=now)
+        change_state(registration, RegistrationState.OFFERED, actor="system", now=now)
         db.session.flush()
         offered.append(registration)
     return offered
@@ -307,7 +345,7 @@ def _active_registration(event: Event, person: Person) -> Registration | None:
         select(Registration).where(
             Registration.event_id == event.id,
             Registration.person_id == person.id,
-            Registration.state != "cancelled",
+            Registration.state != RegistrationState.CANCELLED,
         )
     )
 
@@ -319,17 +357,17 @@ def _open_tier(event: Event, tier_slug: str) -> Tier:
     raise TierNotAvailable("That registration type is not open. Please choose another.")
 
 
-def _arrival_state(event: Event, tier: Tier) -> str:
+def _arrival_state(event: Event, tier: Tier) -> RegistrationState:
     left = seats_left(event, tier)
     if left is not None and left <= 0:
-        return "waitlisted"
+        return RegistrationState.WAITLISTED
     if tier.requires_approval:
-        return "pending_approval"
+        return RegistrationState.PENDING_APPROVAL
     return _after_approval(tier)
 
 
-def _after_approval(tier: Tier) -> str:
-    return "confirmed" if tier.is_free else "awaiting_payment"
+def _after_approval(tier: Tier) -> RegistrationState:
+    return RegistrationState.CONFIRMED if tier.is_free else RegistrationState.AWAITING_PAYMENT
 
 
 def _role_type_for(tier: Tier) -> str:

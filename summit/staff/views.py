@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from summit.extensions import db
-from summit.models import AuditLog, Event, Registration
+from summit.models import AuditLog, Event, Registration, RegistrationState
 from summit.security import staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -18,7 +18,7 @@ def home():
     counts = dict(
         db.session.execute(
             select(Registration.event_id, func.count())
-            .where(Registration.state != "cancelled")
+            .where(Registration.state != RegistrationState.CANCELLED)
             .group_by(Registration.event_id)
         ).all()
     )

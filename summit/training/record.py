@@ -47,6 +47,7 @@ from summit.models import (
     PriorExperience,
     Registration,
     SelfTrainingEntry,
+    TrainingEntryStatus,
     TrainingSeriesDocumentation,
 )
 from summit.training import curriculum_code, required_minutes
@@ -115,7 +116,7 @@ class SelfSource:
     url: str
     completed_on: date
     minutes: int
-    status: str
+    status: TrainingEntryStatus
     reviewed_on: date | None
     experienced_staff: str = ""
     school: str = ""
@@ -355,8 +356,8 @@ def training_record(
     topics = []
     for item in curriculum.items:
         topic_entries = [e for e in entries if e.kind == "topic" and e.topic_id == item.topic_id]
-        accepted = tuple(_self_source(e) for e in topic_entries if e.status == "accepted")
-        pending = tuple(_self_source(e) for e in topic_entries if e.status == "submitted")
+        accepted = tuple(_self_source(e) for e in topic_entries if e.status.counts)
+        pending = tuple(_self_source(e) for e in topic_entries if e.status.awaits_review)
         summit = tuple(summit_by_topic.get(item.topic_id, ()))
         status, required, completed_on = _decide(summit, accepted, needed)
         topics.append(
@@ -376,7 +377,11 @@ def training_record(
                 completed_on=completed_on,
             )
         )
-    others = tuple(_self_source(e) for e in entries if e.kind != "topic" and e.status != "returned")
+    others = tuple(
+        _self_source(e)
+        for e in entries
+        if e.kind != "topic" and e.status != TrainingEntryStatus.RETURNED
+    )
     documentation = db.session.scalar(
         select(TrainingSeriesDocumentation).where(
             TrainingSeriesDocumentation.person_id == person.id,
@@ -534,7 +539,7 @@ def _components(
             today=today,
         )
     ]
-    accepted = [o for o in others if o.status == "accepted"]
+    accepted = [o for o in others if o.status.counts]
     job = [o for o in accepted if o.kind == "on_the_job"]
     job_days = _first_per_day(o for o in job if o.experienced_staff and o.school)
     components.append(
@@ -552,7 +557,7 @@ def _components(
             today=today,
             occasions=tuple(job_days),
             unrecorded=tuple(o for o in job if not (o.experienced_staff and o.school)),
-            waiting=sum(1 for o in others if o.kind == "on_the_job" and o.status == "submitted"),
+            waiting=sum(1 for o in others if o.kind == "on_the_job" and o.status.awaits_review),
         )
     )
     if person.role_type != "sro":
@@ -574,7 +579,7 @@ def _components(
                 occasions=tuple(counted),
                 unrecorded=tuple(o for o in check_in if not o.experienced_staff),
                 waiting=sum(
-                    1 for o in others if o.kind == "check_in_training" and o.status == "submitted"
+                    1 for o in others if o.kind == "check_in_training" and o.status.awaits_review
                 ),
             )
         )

@@ -26,6 +26,7 @@ from summit.models import (
     SelfTrainingEntry,
     StaffUser,
     Topic,
+    TrainingEntryStatus,
     utcnow,
 )
 from summit.training import evidence as evidence_files
@@ -40,7 +41,6 @@ KIND_LABELS = {
     "on_the_job": "Day of on-the-job training",
     "check_in_training": "Check-in training",
 }
-STATUS_LABELS = {"submitted": "Waiting for review", "accepted": "Accepted", "returned": "Returned"}
 ROLE_LABELS = {
     "sro": "School resource officer (commissioned officer)",
     "security": "School security officer",
@@ -129,7 +129,7 @@ def add_entry(
 ) -> SelfTrainingEntry:
     """Log a training; the file is written only once every rule has passed."""
     data = check_entry(data, today=today)
-    entry = SelfTrainingEntry(person=person, status="submitted")
+    entry = SelfTrainingEntry(person=person, status=TrainingEntryStatus.SUBMITTED)
     _apply(entry, data)
     stored = None
     if evidence is not None:
@@ -198,9 +198,9 @@ def delete_entry(entry: SelfTrainingEntry, person: Person) -> None:
 def _own_and_unreviewed(entry: SelfTrainingEntry, person: Person, verb: str) -> None:
     if entry.person_id != person.id:
         raise TrainingError("This entry is not yours.")
-    if entry.status != "submitted":
+    if not entry.status.awaits_review:
         raise NotEditable(
-            f"This entry has been reviewed ({STATUS_LABELS[entry.status].lower()}) and "
+            f"This entry has been reviewed ({entry.status.label.lower()}) and "
             f"can no longer be {verb}. Add a new entry instead."
         )
 
@@ -246,7 +246,7 @@ def review_queue() -> list[SelfTrainingEntry]:
     return list(
         db.session.scalars(
             select(SelfTrainingEntry)
-            .where(SelfTrainingEntry.status == "submitted")
+            .where(SelfTrainingEntry.status == TrainingEntryStatus.SUBMITTED)
             .order_by(SelfTrainingEntry.created_at, SelfTrainingEntry.id)
         )
     )
@@ -256,13 +256,13 @@ def review_entry(
     entry: SelfTrainingEntry, *, staff: StaffUser, accept: bool, comment: str = ""
 ) -> SelfTrainingEntry:
     """Accept an entry (it then counts) or return it with a comment; the person is emailed."""
-    if entry.status != "submitted":
+    if not entry.status.awaits_review:
         raise TrainingError("This entry has already been reviewed.")
     comment = comment.strip()
     if not accept and not comment:
         raise TrainingError("Say why the entry is returned: the person reads this comment.")
     before = _snapshot(entry)
-    entry.status = "accepted" if accept else "returned"
+    entry.status = TrainingEntryStatus.ACCEPTED if accept else TrainingEntryStatus.RETURNED
     entry.review_comment = comment
     entry.reviewed_by_id = staff.id
     entry.reviewed_at = utcnow()

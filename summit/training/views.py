@@ -103,7 +103,6 @@ def _no_curriculum(error: CurriculumMissing):
 def _context() -> dict:
     return {
         "kind_labels": services.KIND_LABELS,
-        "status_labels": services.STATUS_LABELS,
         "role_labels": services.ROLE_LABELS,
         "statute": STATUTE_345,
     }
@@ -325,7 +324,7 @@ def _own_entry(entry_id: int) -> SelfTrainingEntry:
 @attendee_required
 def edit_entry(entry_id: int):
     entry = _own_entry(entry_id)
-    if entry.status != "submitted":
+    if not entry.status.awaits_review:
         flash("This entry has been reviewed and can no longer be changed.", "warning")
         return redirect(url_for("training_portal.record"))
     form = _entry_form(entry)
