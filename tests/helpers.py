@@ -88,6 +88,29 @@ def attend(
         assert result.ok, result.status
 
 
+def scan(
+    registration: Registration,
+    session=None,
+    staff: StaffUser | None = None,
+    *,
+    source: str = "scanner",
+    at: int | None = None,
+    **kwargs,
+):
+    """Scan ``registration``'s ticket at the door, or into ``session`` when one is given.
+
+    ``at`` is when, in minutes after the session starts: the scan is made and recorded then.
+    """
+    if at is not None:
+        moment = session.starts_at + timedelta(minutes=at)
+        kwargs |= {"now": moment, "scanned_at": moment}
+    if session is not None:
+        kwargs["session_id"] = session.id
+    return check_in(
+        registration.event_id, registration.ticket_code, staff=staff, source=source, **kwargs
+    )
+
+
 def log(
     person: Person,
     topic_id: int | None,

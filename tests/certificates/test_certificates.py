@@ -40,6 +40,7 @@ from tests.helpers import (
     pdf_text,
     require_font_family,
     require_glyphs,
+    scan,
     squash,
 )
 
@@ -199,13 +200,7 @@ def test_changed_credit_reissues_with_the_same_serial(attended):
     first_id, first_code, first_path = first.id, first.verification_code, first.file_path
     attend_rest = registration.event.sessions[2:]
     for session in attend_rest:
-        check_in(
-            registration.event_id,
-            registration.ticket_code,
-            staff=None,
-            source="desk",
-            session_id=session.id,
-        )
+        scan(registration, session, source="desk")
     result = issue_certificate(registration)
     second = result.certificate
     assert result.outcome == "reissued"

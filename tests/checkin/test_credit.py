@@ -1,26 +1,10 @@
 """Topic credit from attended sessions: one rule for the portal, the matrix and certificates."""
 
-from datetime import timedelta
-
 from summit.checkin.credit import credit_minutes, event_credit
-from summit.checkin.services import annul_checkin, check_in
+from summit.checkin.services import annul_checkin
 from summit.extensions import db
 from summit.models import SessionTopic, TopicRequirement
-
-
-def scan(registration, session, desk, *, at: int | None = None, **kwargs):
-    """Scan into ``session``; ``at`` is when, in minutes after the session starts."""
-    if at is not None:
-        moment = session.starts_at + timedelta(minutes=at)
-        kwargs |= {"now": moment, "scanned_at": moment}
-    return check_in(
-        registration.event_id,
-        registration.ticket_code,
-        staff=desk,
-        source="scanner",
-        session_id=session.id,
-        **kwargs,
-    )
+from tests.helpers import scan
 
 
 def test_no_attendance_means_no_credit_on_every_curriculum_topic(make_registration):

@@ -24,6 +24,7 @@ from summit.checkin.services import (
 )
 from summit.extensions import db
 from summit.models import AuditLog, Checkin, Registration, utcnow
+from tests.helpers import scan
 
 
 def rows(**where):
@@ -136,13 +137,7 @@ def test_a_session_of_another_event_is_refused(make_event, make_registration, de
     registration = make_registration()
     foreign = make_event().sessions[0]
     with pytest.raises(UnknownSession):
-        check_in(
-            registration.event_id,
-            registration.ticket_code,
-            staff=desk,
-            source="scanner",
-            session_id=foreign.id,
-        )
+        scan(registration, foreign, desk)
     assert rows() == []
 
 
@@ -167,27 +162,16 @@ def test_a_closed_session_refuses_live_scans_but_keeps_earlier_offline_ones(
     session = event.sessions[0]
     close_session(event.id, session.id, staff=desk)
 
-    closed = check_in(
-        event.id, registration.ticket_code, staff=desk, source="scanner", session_id=session.id
-    )
+    closed = scan(registration, session, desk)
     assert closed.status == "session_closed"
 
     before_close = session.closed_at - timedelta(minutes=5)
-    replay = check_in(
-        event.id,
-        late.ticket_code,
-        staff=desk,
-        source="camera",
-        session_id=session.id,
-        scanned_at=before_close,
-    )
+    replay = scan(late, session, desk, source="camera", scanned_at=before_close)
     assert replay.status == "ok" and replay.checkin.is_replay
     assert replay.checkin.source == "offline" and replay.checkin.scanned_at == before_close
 
     reopen_session(event.id, session.id, staff=desk)
-    reopened = check_in(
-        event.id, registration.ticket_code, staff=desk, source="scanner", session_id=session.id
-    )
+    reopened = scan(registration, session, desk)
     assert reopened.status == "ok"
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert "session.close" in actions and "session.reopen" in actions
@@ -196,13 +180,7 @@ def test_a_closed_session_refuses_live_scans_but_keeps_earlier_offline_ones(
 def test_the_clock_alone_never_refuses_a_scan(make_registration, desk):
     registration = make_registration()
     session = registration.event.sessions[0]  # 60 days in the future
-    result = check_in(
-        registration.event_id,
-        registration.ticket_code,
-        staff=desk,
-        source="scanner",
-        session_id=session.id,
-    )
+    result = scan(registration, session, desk)
     assert result.status == "ok"
 
 
@@ -249,13 +227,7 @@ def test_malformed_requests_are_refused_before_anything_is_written(
 def test_an_offline_scan_replayed_later_is_a_flagged_historical_fact(make_registration, desk):
     registration = make_registration()
     scanned_at = utcnow().replace(microsecond=0) - timedelta(minutes=20)
-    result = check_in(
-        registration.event_id,
-        registration.ticket_code,
-        staff=desk,
-        source="desk",
-        scanned_at=scanned_at,
-    )
+    result = scan(registration, staff=desk, source="desk", scanned_at=scanned_at)
     row = result.checkin
     assert result.status == "ok"
     assert row.is_replay and row.source == "offline"
@@ -264,13 +236,7 @@ def test_an_offline_scan_replayed_later_is_a_flagged_historical_fact(make_regist
 
 def test_a_clock_running_ahead_cannot_record_the_future(make_registration, desk):
     registration = make_registration()
-    result = check_in(
-        registration.event_id,
-        registration.ticket_code,
-        staff=desk,
-        source="api",
-        scanned_at=utcnow() + timedelta(hours=3),
-    )
+    result = scan(registration, staff=desk, source="api", scanned_at=utcnow() + timedelta(hours=3))
     assert result.checkin.scanned_at <= utcnow() and not result.checkin.is_replay
 
 
@@ -323,17 +289,15 @@ def test_check_out_is_recorded_per_session(make_registration, desk):
     assert again.status == "already_checked_in"
 
 
+def trooper_walks_in(event, desk, **fields):
+    """Jo, a state trooper (the free SRO tier), registers at the desk and checks in."""
+    fields = {"first_name": "Jo", "agency": "Washington State Patrol", **fields}
+    return walk_in(event.id, tier_slug="sro", staff=desk, **fields)
+
+
 def test_walk_in_registers_with_the_normal_rules_and_checks_in(make_event, desk):
     event = make_event()
-    result = walk_in(
-        event.id,
-        tier_slug="sro",
-        email="Walk.In@WSP.example",
-        first_name="Jo",
-        last_name="Walker",
-        agency="Washington State Patrol",
-        staff=desk,
-    )
+    result = trooper_walks_in(event, desk, email="Walk.In@WSP.example", last_name="Walker")
     assert result.status == "ok" and result.checkin.source == "walk_in"
     assert result.registration.person.email == "walk.in@wsp.example"
     assert result.registration.state == "confirmed"
@@ -348,13 +312,8 @@ def test_walk_in_registers_with_the_normal_rules_and_checks_in(make_event, desk)
     )
     assert paying.status == "not_confirmed" and paying.reason == "awaiting payment"
 
-    again = walk_in(
-        event.id,
-        tier_slug="sro",
-        email="walk.in@wsp.example",
-        first_name="Jo",
-        last_name="Walker",
-        staff=desk,
+    again = trooper_walks_in(
+        event, desk, email="walk.in@wsp.example", last_name="Walker", agency=""
     )
     assert again.status == "already_checked_in"
     count = db.session.scalar(
@@ -367,15 +326,7 @@ def test_walk_in_works_on_the_day_after_online_registration_closed(make_event, d
     from summit.models import utcnow
 
     event = make_event(registration_closes_at=utcnow() - timedelta(days=7))
-    result = walk_in(
-        event.id,
-        tier_slug="sro",
-        email="late@wsp.example",
-        first_name="Jo",
-        last_name="Late",
-        agency="Washington State Patrol",
-        staff=desk,
-    )
+    result = trooper_walks_in(event, desk, email="late@wsp.example", last_name="Late")
     assert result.status == "ok" and result.registration.state == "confirmed"
 
 

@@ -130,20 +130,27 @@ def test_live_numbers_are_json(client, door, make_registration):
     assert live["sessions"][0]["count"] == 1 and live["sessions"][1]["count"] == 0
 
 
+def walk_in_details(**changes):
+    return {
+        "walkin-tier": "sro",
+        "walkin-first_name": "Jo",
+        "walkin-last_name": "Walker",
+        "walkin-email": "jo.walker@wsp.example",
+        **changes,
+    }
+
+
+def post_walk_in(client, event, details):
+    """Send the desk's walk-in form and follow it to the page the desk sees next."""
+    return client.post(
+        f"/staff/events/{event.slug}/checkin/walk-in", data=details, follow_redirects=True
+    )
+
+
 def test_walk_in_from_the_desk_registers_and_checks_in(client, door, make_event):
     event = make_event()
-    response = client.post(
-        f"/staff/events/{event.slug}/checkin/walk-in",
-        data={
-            "walkin-tier": "sro",
-            "walkin-first_name": "Jo",
-            "walkin-last_name": "Walker",
-            "walkin-email": "jo.walker@wsp.example",
-            "walkin-agency": "WSP",
-            "nonce": "walkin-1",
-        },
-        follow_redirects=True,
-    )
+    details = walk_in_details(**{"walkin-agency": "WSP", "nonce": "walkin-1"})
+    response = post_walk_in(client, event, details)
     page = response.get_data(as_text=True)
     assert "Checked in" in page and "Jo Walker" in page
     registration = db.session.scalar(select(Registration))
@@ -153,16 +160,8 @@ def test_walk_in_from_the_desk_registers_and_checks_in(client, door, make_event)
 
 def test_a_walk_in_with_a_bad_email_is_explained(client, door, make_event):
     event = make_event()
-    response = client.post(
-        f"/staff/events/{event.slug}/checkin/walk-in",
-        data={
-            "walkin-tier": "sro",
-            "walkin-first_name": "Jo",
-            "walkin-last_name": "W",
-            "walkin-email": "not-an-email",
-        },
-        follow_redirects=True,
-    )
+    details = walk_in_details(**{"walkin-last_name": "W", "walkin-email": "not-an-email"})
+    response = post_walk_in(client, event, details)
     assert "Walk-in not registered" in response.get_data(as_text=True)
     assert db.session.scalar(select(Registration)) is None
 
@@ -334,21 +333,10 @@ def test_the_camera_fallback_is_served_from_node_modules(client, door):
 def test_an_offline_scan_posted_later_is_flagged(client, door, make_registration):
     registration = make_registration()
     when = utcnow() - timedelta(minutes=30)
-    answer = scan(
-        client,
-        registration.event,
-        registration.ticket_code,
-        nonce="offline-1",
-        scanned_at=when.isoformat(),
-    ).get_json()
+    offline = {"nonce": "offline-1", "scanned_at": when.isoformat()}
+    answer = scan(client, registration.event, registration.ticket_code, **offline).get_json()
     assert answer["status"] == "ok" and answer["is_replay"]
-    again = scan(
-        client,
-        registration.event,
-        registration.ticket_code,
-        nonce="offline-1",
-        scanned_at=when.isoformat(),
-    ).get_json()
+    again = scan(client, registration.event, registration.ticket_code, **offline).get_json()
     assert again["status"] == "ok" and again["replayed"]
     assert len(db.session.scalars(select(Checkin)).all()) == 1
 
@@ -371,16 +359,6 @@ def test_a_green_answer_links_to_the_badge_but_the_cookie_never_holds_the_code(
 
 def checkins() -> int:
     return db.session.scalar(select(func.count()).select_from(Checkin))
-
-
-def walk_in_details(**changes):
-    return {
-        "walkin-tier": "sro",
-        "walkin-first_name": "Jo",
-        "walkin-last_name": "Walker",
-        "walkin-email": "jo.walker@wsp.example",
-        **changes,
-    }
 
 
 @pytest.mark.parametrize("action", ["close", "reopen"])
@@ -503,11 +481,7 @@ def test_a_walk_in_with_a_damaged_form_registers_nobody_and_sends_nothing(
     client, door, make_event, nonce
 ):
     event = make_event()
-    response = client.post(
-        f"/staff/events/{event.slug}/checkin/walk-in",
-        data={**walk_in_details(), "nonce": nonce},
-        follow_redirects=True,
-    )
+    response = post_walk_in(client, event, {**walk_in_details(), "nonce": nonce})
     page = response.get_data(as_text=True)
     assert "Walk-in not registered: the form was damaged." in page
     assert db.session.scalar(select(Registration)) is None
@@ -520,11 +494,7 @@ def test_a_walk_in_whose_check_in_fails_says_they_are_registered(
     elsewhere = make_registration()
     check_in(elsewhere.event_id, elsewhere.ticket_code, staff=door, source="desk", nonce="used-1")
     event = make_event()
-    response = client.post(
-        f"/staff/events/{event.slug}/checkin/walk-in",
-        data={**walk_in_details(), "nonce": "used-1"},
-        follow_redirects=True,
-    )
+    response = post_walk_in(client, event, {**walk_in_details(), "nonce": "used-1"})
     page = response.get_data(as_text=True)
     assert "Jo Walker is registered but not checked in" in page
     assert "Find them with the search to check them in." in page
@@ -535,11 +505,7 @@ def test_a_walk_in_phone_too_long_once_formatted_is_explained(client, door, make
     """40 characters typed become 41 stored: '+1 509-555-0105 ext. 12345678901234567890'."""
     event = make_event()
     typed = "5095550105 ext. 12345678901234567890"
-    response = client.post(
-        f"/staff/events/{event.slug}/checkin/walk-in",
-        data=walk_in_details(**{"walkin-phone": typed}),
-        follow_redirects=True,
-    )
+    response = post_walk_in(client, event, walk_in_details(**{"walkin-phone": typed}))
     page = response.get_data(as_text=True)
     assert "Walk-in not registered" in page and "phone number is too long" in page
     assert db.session.scalar(select(Person)) is None
