@@ -188,6 +188,12 @@ def make_staff(app):
     return factory
 
 
+@pytest.fixture
+def desk(make_staff):
+    """A check-in desk volunteer."""
+    return make_staff("checkin")
+
+
 _seq = count(1)
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -226,9 +232,13 @@ def make_event(app, curricula):
         event = Event(**fields)
         event.tiers = [
             Tier(slug="sro", name="SRO (commissioned law enforcement officer)", position=1),
-            Tier(slug="security", name="Security and other school safety staff",
-                 price_cents=5000, position=2),
-        ]  # fmt: skip
+            Tier(
+                slug="security",
+                name="Security and other school safety staff",
+                price_cents=5000,
+                position=2,
+            ),
+        ]
         if with_agenda:
             start = datetime.combine(starts_on, time(8, 0), tzinfo=PACIFIC).astimezone(UTC)
             for i, item in enumerate(curriculum.items):

@@ -12,7 +12,7 @@ import pytest
 from summit.certificates.services import issue_certificate
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
-from tests.test_certificates import attend
+from tests.helpers import attend
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from summit.auth.links import portal_token
 from summit.certificates.services import issue_certificate
 from tests.conftest import STAFF_PASSWORD
-from tests.test_certificates import attend, decode_qr_codes
+from tests.helpers import attend, decode_qr_codes
 
 
 def test_attendee_downloads_the_certificate_and_its_qr_verifies_it(

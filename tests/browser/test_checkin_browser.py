@@ -22,8 +22,9 @@ def sign_in(page, base_url):
 
 
 def test_desk_scan_search_and_undo(live_server, phone_page, make_registration, make_person):
-    dana = make_registration(person=make_person(first_name="Dana", last_name="Reyes",
-                                                agency="Wapato SD"))  # fmt: skip
+    dana = make_registration(
+        person=make_person(first_name="Dana", last_name="Reyes", agency="Wapato SD")
+    )
     event = dana.event
     lee = make_registration(event=event, person=make_person(first_name="Lee", last_name="Park"))
     page = phone_page
@@ -295,8 +296,9 @@ def test_attendance_matrix_paints_complete_cells_green_and_partial_cells_amber(
     event.sessions[1].topics[0].minutes = 30  # half of the 60 minutes required
     db.session.commit()
     for session in event.sessions[:2]:
-        check_in(event.id, registration.ticket_code, staff=None, source="desk",
-                 session_id=session.id)  # fmt: skip
+        check_in(
+            event.id, registration.ticket_code, staff=None, source="desk", session_id=session.id
+        )
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/staff/events/{event.slug}/attendance")
     expect(page.locator("td.credit-done")).to_have_count(1)

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from summit.auth.links import portal_token
 from summit.certificates.services import issue_certificate
 from tests.conftest import STAFF_PASSWORD
-from tests.test_certificates import attend
+from tests.helpers import attend
 
 # What sticks out, so a failure says which element did.
 WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("body *")]

@@ -1,0 +1,135 @@
+"""The migrations, applied to an empty database, build exactly the models' schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, make_url, text
+
+from summit import create_app
+from summit.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    if not database_url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    name = f"summit_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrations_match_the_models(empty_database_url, tmp_path):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url}
+    )
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        assert diff == []
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            tables = db.inspect(conn).get_table_names()
+        assert set(tables) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+BEFORE_CERTIFICATE_STATUS = "6b87c271ea5d"
+
+
+def _old_certificate(conn, registration, number, file_path, *, revoked=None):
+    """A certificate row as stored before ``certificate.status``; ``revoked`` is the reason."""
+    conn.execute(
+        text(
+            "INSERT INTO certificate (registration_id, event_id, serial_number, serial, version, "
+            "verification_code, kind, details, content_hash, file_path, issued_at, revoked_at, "
+            "revoked_reason) VALUES (:registration, :event, 1, 'S5-2027-000001', :version, "
+            ":code, 'completion', '{}', '', :file_path, :issued, :revoked_at, :reason)"
+        ),
+        {
+            "registration": registration.id,
+            "event": registration.event_id,
+            "version": number,
+            "code": f"CODE{number:028d}",
+            "file_path": file_path,
+            "issued": datetime(2027, 6, 20, 12, 0),
+            "revoked_at": datetime(2027, 6, 21, 12, 0) if revoked is not None else None,
+            "reason": revoked or "",
+        },
+    )
+
+
+def _certificates(columns: str) -> list[tuple]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT {columns} FROM certificate ORDER BY version"))  # noqa: S608
+        return [tuple(row) for row in rows]
+
+
+def test_the_status_migration_names_what_the_old_columns_meant(empty_database_url):
+    """Reserved rows (no file, "pending issue") become pending without their made-up
+    revocation; a "Superseded…" revocation becomes superseded, others revoked."""
+    from summit.curricula import STATUTE_CODE, ensure_curricula
+    from summit.models import Event, Person, Registration, Tier
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url}
+    )
+    with app.app_context():
+        upgrade(revision=BEFORE_CERTIFICATE_STATUS)
+        event = Event(
+            slug="s5-2027",
+            name="S5 2027",
+            starts_on=date(2027, 6, 15),
+            ends_on=date(2027, 6, 16),
+            curriculum=ensure_curricula()[STATUTE_CODE],
+        )
+        tier = Tier(event=event, slug="sro", name="SRO")
+        people = [
+            Person(email=f"p{n}@ypd.example", first_name="A", last_name=f"B{n}") for n in range(2)
+        ]
+        first, second = (
+            Registration(
+                event=event, person=person, tier=tier, state="confirmed", ticket_code=f"TICKET{n}"
+            )
+            for n, person in enumerate(people)
+        )
+        db.session.add_all([first, second])
+        db.session.commit()
+        with db.engine.begin() as conn:
+            _old_certificate(conn, first, 1, "a-v1.pdf", revoked="Superseded by version 2.")
+            _old_certificate(conn, first, 2, "a-v2.pdf")
+            _old_certificate(conn, first, 3, "", revoked="pending issue")
+            _old_certificate(conn, second, 4, "b-v1.pdf", revoked="Withheld: no sign-in sheet")
+        db.session.remove()
+
+        upgrade()
+        rows = _certificates("version, status, revoked_at IS NULL, revoked_reason")
+        assert rows == [
+            (1, "superseded", False, "Superseded by version 2."),
+            (2, "issued", True, ""),
+            (3, "pending", True, ""),
+            (4, "revoked", False, "Withheld: no sign-in sheet"),
+        ]
+
+        downgrade(revision=BEFORE_CERTIFICATE_STATUS)
+        rows = _certificates("version, file_path, revoked_at IS NULL, revoked_reason")
+        assert rows[2] == (3, "", False, "pending issue")
+        db.engine.dispose()
