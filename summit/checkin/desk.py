@@ -106,20 +106,23 @@ def not_running_today(event: Event) -> str:
 @bp.post("/events/<slug>/sessions/<int:session_id>/close")
 @staff_required(*DOOR_ROLES)
 def close(slug: str, session_id: int):
-    event = event_page(slug)
-    agenda_session(event, session_id)
-    agenda = close_session(event.id, session_id, staff=current_user._get_current_object())
-    flash(f"{agenda.title} is closed: further scans answer “session closed”.", "info")
-    return back(event, session_id)
+    return _switch_room(
+        slug, session_id, close_session, "is closed: further scans answer “session closed”."
+    )
 
 
 @bp.post("/events/<slug>/sessions/<int:session_id>/reopen")
 @staff_required(*DOOR_ROLES)
 def reopen(slug: str, session_id: int):
+    return _switch_room(slug, session_id, reopen_session, "takes scans again.")
+
+
+def _switch_room(slug: str, session_id: int, change, outcome: str):
+    """Close or reopen a room (``change``), then say so under its title back in the room."""
     event = event_page(slug)
     agenda_session(event, session_id)
-    agenda = reopen_session(event.id, session_id, staff=current_user._get_current_object())
-    flash(f"{agenda.title} takes scans again.", "info")
+    agenda = change(event.id, session_id, staff=current_user._get_current_object())
+    flash(f"{agenda.title} {outcome}", "info")
     return back(event, session_id)
 
 

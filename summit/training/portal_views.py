@@ -97,8 +97,9 @@ def new_entry():
             flash("Your training is logged. ESD staff will review it.", "success")
             return redirect(url_for("training_portal.record"), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("training/entry_form.html", form=form, entry=None,
-                           today=today_local()), status  # fmt: skip
+    return render_template(
+        "training/entry_form.html", form=form, entry=None, today=today_local()
+    ), status
 
 
 def _own_entry(entry_id: int) -> SelfTrainingEntry:
@@ -118,17 +119,22 @@ def edit_entry(entry_id: int):
     form = _entry_form(entry)
     if form.validate_on_submit():
         try:
-            services.update_entry(entry, current_attendee(), _entry_data(form),
-                                  evidence=_uploaded(form),
-                                  remove_evidence=bool(form.remove_evidence.data))  # fmt: skip
+            services.update_entry(
+                entry,
+                current_attendee(),
+                _entry_data(form),
+                evidence=_uploaded(form),
+                remove_evidence=bool(form.remove_evidence.data),
+            )
         except TrainingError as error:
             show_error(form, error)
         else:
             flash("Your entry is saved.", "success")
             return redirect(url_for("training_portal.record"), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("training/entry_form.html", form=form, entry=entry,
-                           today=today_local()), status  # fmt: skip
+    return render_template(
+        "training/entry_form.html", form=form, entry=entry, today=today_local()
+    ), status
 
 
 @bp.post("/entries/<int:entry_id>/delete")
@@ -160,9 +166,12 @@ def assignment():
     form = AssignmentForm(obj=person, started_on=person.assignment_started_on)
     if form.validate_on_submit():
         try:
-            services.update_assignment(person, started_on=form.started_on.data,
-                                       role_type=form.role_type.data,
-                                       actor=attendee_actor(person))  # fmt: skip
+            services.update_assignment(
+                person,
+                started_on=form.started_on.data,
+                role_type=form.role_type.data,
+                actor=attendee_actor(person),
+            )
         except TrainingError as error:
             form.started_on.errors = [*form.started_on.errors, error.message]
         else:
@@ -179,8 +188,9 @@ def share_links():
     form = ShareForm()
     if form.validate_on_submit():
         try:
-            share, token = shares.create_share(person, label=form.label.data or "",
-                                               days=form.days.data)  # fmt: skip
+            share, token = shares.create_share(
+                person, label=form.label.data or "", days=form.days.data
+            )
         except TrainingError as error:
             form.days.errors = [*form.days.errors, error.message]
         else:

@@ -140,8 +140,9 @@ def shared_record(token: str):
     try:
         share = shares.open_share(token)
     except shares.ShareUnavailable as error:
-        page = render_template("training/share_unavailable.html", message=error.message,
-                               reason=error.reason)  # fmt: skip
+        page = render_template(
+            "training/share_unavailable.html", message=error.message, reason=error.reason
+        )
         response = Response(page, status=error.status_code)
     else:
         record = training_record(share.person)

@@ -84,8 +84,9 @@ def _edit_resource(resource: TrainingResource | None):
             flash("The resource is saved.", "success")
             return redirect(url_for("training_staff.resource_list"), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("training/staff_resource_form.html", form=form,
-                           resource=resource), status  # fmt: skip
+    return render_template(
+        "training/staff_resource_form.html", form=form, resource=resource
+    ), status
 
 
 @bp.post("/resources/<int:resource_id>/checked")

@@ -75,14 +75,16 @@ def review(entry_id: int):
         flash("Choose accept or return.", "danger")
         return redirect(url_for("training_staff.overview"), code=303)
     try:
-        services.review_entry(entry, staff=staff(), accept=decision == "accept",
-                              comment=form.comment.data or "")  # fmt: skip
+        services.review_entry(
+            entry, staff=staff(), accept=decision == "accept", comment=form.comment.data or ""
+        )
     except TrainingError as error:
         flash(error.message, "danger")
     else:
         verb = "accepted" if decision == "accept" else "returned"
-        flash(f"“{entry.title}” by {entry.person.full_name} is {verb}; they are emailed.",
-              "success")  # fmt: skip
+        flash(
+            f"“{entry.title}” by {entry.person.full_name} is {verb}; they are emailed.", "success"
+        )
     if request.form.get("back") == "person":
         return redirect(url_for("training_staff.person", person_id=entry.person_id), code=303)
     return redirect(url_for("training_staff.overview"), code=303)
@@ -141,9 +143,13 @@ def record_prior_experience(person_id: int):
                 for file in form.files.data or []
                 if getattr(file, "filename", "")
             ]
-            services.record_prior_experience(person, reviewed=form.reviewed.data,
-                                             reason=form.reason.data, files=uploads,
-                                             staff=staff())  # fmt: skip
+            services.record_prior_experience(
+                person,
+                reviewed=form.reviewed.data,
+                reason=form.reason.data,
+                files=uploads,
+                staff=staff(),
+            )
         except EvidenceRejected as error:
             form.files.errors = [*form.files.errors, error.message]
         except TrainingError as error:
@@ -176,8 +182,9 @@ def prior_experience_file(file_id: int):
     path = evidence_files.path_of(file.path) if file is not None else None
     if path is None:
         abort(404)
-    return send_file(path, mimetype=file.content_type, as_attachment=True,
-                     download_name=file.filename, max_age=0)  # fmt: skip
+    return send_file(
+        path, mimetype=file.content_type, as_attachment=True, download_name=file.filename, max_age=0
+    )
 
 
 @bp.post("/people/<int:person_id>/documentation")
@@ -214,9 +221,11 @@ def reissue_documentation(documentation_id: int):
         except TrainingError as error:
             flash(error.message, "danger")
         else:
-            flash(f"Training series documentation {new.serial} is re-issued as version "
-                  f"{new.version}; version {documentation.version} is superseded.",
-                  "success")  # fmt: skip
+            flash(
+                f"Training series documentation {new.serial} is re-issued as version "
+                f"{new.version}; version {documentation.version} is superseded.",
+                "success",
+            )
     return redirect(url_for("training_staff.person", person_id=documentation.person_id), code=303)
 
 
@@ -227,8 +236,9 @@ def revoke_documentation(documentation_id: int):
     form = ReasonRequiredForm()
     if form.validate_on_submit():
         try:
-            series_documentation.revoke_documentation(documentation, staff=staff(),
-                                                      reason=form.reason.data)  # fmt: skip
+            series_documentation.revoke_documentation(
+                documentation, staff=staff(), reason=form.reason.data
+            )
         except TrainingError as error:
             flash(error.message, "warning")
         else:
