@@ -89,3 +89,10 @@ def staff_for_token(token: str, *, now: datetime | None = None) -> StaffUser | N
 
 def list_api_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def token_holders() -> list[StaffUser]:
+    """Active staff accounts, by email: whom an admin may make a token for."""
+    return list(
+        db.session.scalars(select(StaffUser).where(StaffUser.is_active).order_by(StaffUser.email))
+    )

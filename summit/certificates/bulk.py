@@ -88,7 +88,8 @@ def _registrations(event: Event, ids: list[int] | None = None) -> list[Registrat
     return list(db.session.scalars(statement))
 
 
-def _checked_in_ids(event: Event) -> set[int]:
+def checked_in_ids(event: Event) -> set[int]:
+    """Registrations with a standing check-in (event entry or any session) at this event."""
     return set(
         db.session.scalars(
             select(Checkin.registration_id)
@@ -104,7 +105,8 @@ def _checked_in_ids(event: Event) -> set[int]:
     )
 
 
-def _valid_certificates(event: Event) -> dict[int, Certificate]:
+def event_valid_certificates(event: Event) -> dict[int, Certificate]:
+    """The event's valid certificate of each registration that has one."""
     rows = db.session.scalars(
         select(Certificate).where(
             Certificate.event_id == event.id,
@@ -122,8 +124,8 @@ def plan(event: Event) -> list[int]:
     """
     registrations = _registrations(event)
     credits = event_credit(event, registrations)
-    checked_in = _checked_in_ids(event)
-    current = _valid_certificates(event)
+    checked_in = checked_in_ids(event)
+    current = event_valid_certificates(event)
     needed = []
     for registration in registrations:
         existing = current.get(registration.id)
@@ -357,7 +359,7 @@ def issue_chunk(
     actor: StaffUser | str = (db.session.get(StaffUser, actor_id) if actor_id else None) or "system"
     registrations = _registrations(event, registration_ids)
     credits = event_credit(event, registrations)
-    checked_in = _checked_in_ids(event)
+    checked_in = checked_in_ids(event)
     current = valid_certificates(registration_ids)
     plans = []
     for registration in registrations:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from summit.checkin.services import ScanResult
-from summit.models import CheckinResult
+from summit.models import Checkin, CheckinResult, Registration
 
 
 def scan_message(result: ScanResult, timezone: str) -> str:
@@ -50,3 +50,18 @@ def session_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
 
 def _clock(moment: datetime) -> str:
     return moment.strftime("%-I:%M %p")
+
+
+def search_item(registration: Registration, checked: Checkin | None, tz: tzinfo) -> dict:
+    """One result of the search as you type, with the time it was checked in (event time)."""
+    return {
+        "name": registration.person.full_name,
+        "agency": registration.person.agency,
+        "email": registration.person.email,
+        "tier": registration.tier.name,
+        "state": registration.state,
+        "state_label": registration.state.label,
+        "state_badge": registration.state.door_badge,
+        "code": registration.ticket_code,
+        "checked_in_at": checked.scanned_at.astimezone(tz).strftime("%H:%M") if checked else None,
+    }

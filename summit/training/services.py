@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from summit import audit
 from summit.auth.attendees import attendee_actor
@@ -236,6 +236,36 @@ def entries_of(person: Person) -> list[SelfTrainingEntry]:
 def entry_of(person: Person, entry_id: int) -> SelfTrainingEntry | None:
     entry = db.session.get(SelfTrainingEntry, entry_id)
     return entry if entry is not None and entry.person_id == person.id else None
+
+
+def find_people(query: str, *, limit: int = 50) -> list[Person]:
+    """People whose name, email or agency contains ``query`` (any case), by name."""
+    like = f"%{query.lower()}%"
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                or_(
+                    func.lower(Person.first_name + " " + Person.last_name).like(like),
+                    Person.email.like(like),
+                    func.lower(Person.agency).like(like),
+                )
+            )
+            .order_by(Person.last_name, Person.first_name)
+            .limit(limit)
+        )
+    )
+
+
+def prior_experience_of(person: Person) -> list[PriorExperience]:
+    """Every record of significant prior training and experience, newest first."""
+    return list(
+        db.session.scalars(
+            select(PriorExperience)
+            .where(PriorExperience.person_id == person.id)
+            .order_by(PriorExperience.created_at.desc(), PriorExperience.id.desc())
+        )
+    )
 
 
 # --- review ------------------------------------------------------------------------------
