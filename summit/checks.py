@@ -149,10 +149,11 @@ def check_fonts(app: Flask) -> Finding:
     found = {family: installed_family(family) for family in families}
     if any(value is None for value in found.values()):
         return Finding(
-            "fonts", WARN,
+            "fonts",
+            WARN,
             "fc-list (fontconfig) is not installed, so the fonts cannot be checked; "
             "PDFs may print in a substitute font (apt-get install fontconfig)",
-        )  # fmt: skip
+        )
     missing = [family for family, present in found.items() if not present]
     if not missing:
         return Finding("fonts", OK, f"all {len(families)} families the PDFs use are installed")
@@ -171,11 +172,12 @@ def check_font_subsetting(app: Flask) -> Finding:
     if fast_font_subsetting():
         return Finding("PDF speed", OK, "fonts are subset with HarfBuzz (libharfbuzz-subset0)")
     return Finding(
-        "PDF speed", WARN,
+        "PDF speed",
+        WARN,
         "libharfbuzz-subset0 is not installed: WeasyPrint subsets fonts with fontTools, "
         "about 7x slower per PDF (certificates, tickets, invoices); "
         "apt-get install libharfbuzz-subset0",
-    )  # fmt: skip
+    )
 
 
 def check_layered_printing(app: Flask) -> Finding:
@@ -204,32 +206,37 @@ def check_mail(app: Flask, *, network: bool = True) -> Finding | None:
     if not network:
         return None
     problem = smtp_problem(
-        server, int(config["MAIL_PORT"]), bool(config.get("MAIL_USE_SSL")),
+        server,
+        int(config["MAIL_PORT"]),
+        bool(config.get("MAIL_USE_SSL")),
         SMTP_PROBE_TIMEOUT,
-    )  # fmt: skip
+    )
     if problem is None:
         return Finding("mail", OK, f"{address} answers")
     return Finding(
-        "mail", WARN,
+        "mail",
+        WARN,
         f"{address} does not answer ({problem}): emails stay in the outbox and are "
         "retried until it does (MAIL_SERVER, MAIL_PORT)",
-    )  # fmt: skip
+    )
 
 
 def check_public_url(app: Flask) -> Finding:
     base = app.config.get("PUBLIC_URL")
     if not base:
         return Finding(
-            "public URL", WARN,
+            "public URL",
+            WARN,
             "PUBLIC_URL is not set: links in emails and QR codes use whatever host a request "
             "came in on, and mail queued by commands links to http://127.0.0.1:5000",
-        )  # fmt: skip
+        )
     if not base.startswith("https://"):
         return Finding(
-            "public URL", WARN,
+            "public URL",
+            WARN,
             f"{base} is not https: links in emails travel unencrypted and the session "
             "cookie is not Secure",
-        )  # fmt: skip
+        )
     return Finding("public URL", OK, f"links in emails use {base}")
 
 
@@ -237,16 +244,18 @@ def check_rate_limits(app: Flask) -> Finding:
     config = app.config
     if not config["RATELIMIT_ENABLED"]:
         return Finding(
-            "rate limits", WARN,
+            "rate limits",
+            WARN,
             "off (RATELIMIT_ENABLED): sign-in, verification and email-me-a-link are not throttled",
-        )  # fmt: skip
+        )
     storage = str(config["RATELIMIT_STORAGE_URI"])
     if storage.startswith("memory://"):
         return Finding(
-            "rate limits", WARN,
+            "rate limits",
+            WARN,
             "memory:// keeps limits per process: each web worker allows the full limit and "
             "a restart forgets them; set RATELIMIT_STORAGE_URI=redis://… with several workers",
-        )  # fmt: skip
+        )
     return Finding("rate limits", OK, f"shared in {storage.split('://', 1)[0]}://")
 
 
@@ -269,15 +278,17 @@ def check_database(app: Flask) -> Finding:
         return Finding("database", OK, f"{shown}, schema up to date")
     if not current:
         return Finding(
-            "database", FAIL,
+            "database",
+            FAIL,
             f"{shown} has no summit schema yet: run flask --app summit init-db",
-        )  # fmt: skip
+        )
     if current - known:
         return Finding(
-            "database", WARN,
+            "database",
+            WARN,
             f"{shown} has migrations this code does not know ({', '.join(sorted(current))}): "
             "is this an older checkout?",
-        )  # fmt: skip
+        )
     return Finding(
         "database", FAIL, f"{shown} schema is behind the code: run flask --app summit init-db"
     )
@@ -286,9 +297,14 @@ def check_database(app: Flask) -> Finding:
 def run_checks(app: Flask) -> list[Finding]:
     """Every probe, network ones included, for ``flask --app summit check``."""
     probes: list[Callable[[Flask], Finding | None]] = [
-        check_database, check_fonts, check_font_subsetting, check_layered_printing, check_mail,
-        check_public_url, check_rate_limits,
-    ]  # fmt: skip
+        check_database,
+        check_fonts,
+        check_font_subsetting,
+        check_layered_printing,
+        check_mail,
+        check_public_url,
+        check_rate_limits,
+    ]
     return [finding for probe in probes if (finding := probe(app)) is not None]
 
 

@@ -59,13 +59,23 @@ def seed_demo(today: date | None = None) -> Event:
         default_required_minutes=SESSION_MINUTES,
     )
     event.tiers = [
-        Tier(slug="sro", name="SRO (commissioned law enforcement officer)", price_cents=0,
-             eligibility="Commissioned law enforcement officers assigned to, or preparing "
-             "to serve in, Washington schools.", position=1),
-        Tier(slug="security", name="Security and other school safety staff", price_cents=5000,
-             eligibility="School security officers and other school safety and security "
-             "staff (RCW 28A.310.515).", position=2),
-    ]  # fmt: skip
+        Tier(
+            slug="sro",
+            name="SRO (commissioned law enforcement officer)",
+            price_cents=0,
+            eligibility="Commissioned law enforcement officers assigned to, or preparing "
+            "to serve in, Washington schools.",
+            position=1,
+        ),
+        Tier(
+            slug="security",
+            name="Security and other school safety staff",
+            price_cents=5000,
+            eligibility="School security officers and other school safety and security "
+            "staff (RCW 28A.310.515).",
+            position=2,
+        ),
+    ]
     event.sessions = _agenda(curriculum, starts_on)
     db.session.add(event)
     db.session.flush()
@@ -92,9 +102,11 @@ def _agenda(curriculum: Curriculum, first_day: date) -> list[AgendaSession]:
             slot, item = free_slots.pop(0), items.pop(0)
             start = _at(day, slot)
             session = AgendaSession(
-                title=item.title, room="Ballroom A", starts_at=start,
+                title=item.title,
+                room="Ballroom A",
+                starts_at=start,
                 ends_at=start + timedelta(minutes=SESSION_MINUTES),
-            )  # fmt: skip
+            )
             session.topics.append(SessionTopic(topic=item.topic, minutes=SESSION_MINUTES))
             sessions.append(session)
         sessions.append(_plain("Lunch and networking", "Hall B", day, time(12, 0), time(13, 0)))

@@ -143,11 +143,16 @@ def _past_event(starts_on: date) -> Event:
         default_required_minutes=SESSION_MINUTES,
     )
     event.tiers = [
-        Tier(slug="sro", name="SRO (commissioned law enforcement officer)", price_cents=0,
-             position=1),
-        Tier(slug="security", name="Security and other school safety staff", price_cents=5000,
-             position=2),
-    ]  # fmt: skip
+        Tier(
+            slug="sro", name="SRO (commissioned law enforcement officer)", price_cents=0, position=1
+        ),
+        Tier(
+            slug="security",
+            name="Security and other school safety staff",
+            price_cents=5000,
+            position=2,
+        ),
+    ]
     event.sessions = _agenda(curriculum, starts_on)
     db.session.add(event)
     db.session.flush()
@@ -169,17 +174,26 @@ def _registration(event: Event, attendee: PastAttendee) -> Registration:
     registration = _find_registration(event, attendee.email)
     if registration is None:
         registration = register_attendee(
-            event.id, tier_slug=attendee.tier, email=attendee.email,
-            first_name=attendee.first_name, last_name=attendee.last_name,
-            phone="(509) 555-0142", agency=attendee.agency, job_title=attendee.job_title,
-            school_district=attendee.school_district, actor=SEEDER,
+            event.id,
+            tier_slug=attendee.tier,
+            email=attendee.email,
+            first_name=attendee.first_name,
+            last_name=attendee.last_name,
+            phone="(509) 555-0142",
+            agency=attendee.agency,
+            job_title=attendee.job_title,
+            school_district=attendee.school_district,
+            actor=SEEDER,
             now=_at(event.starts_on - timedelta(days=30), time(10, 15)),
-        ).registration  # fmt: skip
+        ).registration
     if registration.state == RegistrationState.AWAITING_PAYMENT:
         record_payment(
-            registration, amount_cents=registration.amount_due_cents, method="check",
-            reference=f"demo-check-{registration.id}", actor=SEEDER,
-        )  # fmt: skip
+            registration,
+            amount_cents=registration.amount_due_cents,
+            method="check",
+            reference=f"demo-check-{registration.id}",
+            actor=SEEDER,
+        )
     return registration
 
 
@@ -199,18 +213,24 @@ def _attend(event: Event, registration: Registration, missed: int, staff: StaffU
         if session.id in done:
             continue
         check_in(
-            event.id, registration.ticket_code, staff=staff, source="scanner",
-            session_id=session.id, now=session.starts_at + timedelta(minutes=4),
-        )  # fmt: skip
+            event.id,
+            registration.ticket_code,
+            staff=staff,
+            source="scanner",
+            session_id=session.id,
+            now=session.starts_at + timedelta(minutes=4),
+        )
 
 
 def _certify(event: Event, registration: Registration) -> None:
     """Issued three days after the summit, without emailing the demo's made-up people."""
     if valid_certificate(registration) is None:
         issue_certificate(
-            registration, actor=SEEDER, notify=False,
+            registration,
+            actor=SEEDER,
+            notify=False,
             now=_at(event.ends_on + timedelta(days=3), time(9, 0)),
-        )  # fmt: skip
+        )
 
 
 def _self_train(
@@ -238,11 +258,16 @@ def _self_train(
             completed_on = min(event.ends_on + timedelta(days=40 * (index + 1)), today)
             entry = add_entry(
                 person,
-                EntryData("topic", topic.topic_id, completed_on,
-                          f"ESD 105 online training: {topic.title}"[:200], SELF_TRAINING_URL,
-                          SESSION_MINUTES),
+                EntryData(
+                    "topic",
+                    topic.topic_id,
+                    completed_on,
+                    f"ESD 105 online training: {topic.title}"[:200],
+                    SELF_TRAINING_URL,
+                    SESSION_MINUTES,
+                ),
                 today=today,
-            )  # fmt: skip
+            )
         if index < attendee.self_trained and staff is not None and entry.status.awaits_review:
             review_entry(entry, staff=staff, accept=True)
 

@@ -42,8 +42,14 @@ class DatabaseId(IntegerConverter):
     OverflowError (PostgreSQL: "integer out of range" from 2**31) inside a view.
     """
 
-    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = None, signed: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        url_map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
         super().__init__(url_map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
 
 
@@ -84,8 +90,12 @@ def _adapter(app: Flask, base: str | None) -> MapAdapter:
     from an adapter keeps no state, so one serves every thread.
     """
     config = app.config
-    key = (bool(base), config.get("SERVER_NAME"), config.get("APPLICATION_ROOT"),
-           config.get("PREFERRED_URL_SCHEME"))  # fmt: skip
+    key = (
+        bool(base),
+        config.get("SERVER_NAME"),
+        config.get("APPLICATION_ROOT"),
+        config.get("PREFERRED_URL_SCHEME"),
+    )
     adapters = app.extensions.setdefault("summit.url_adapters", {})
     if key not in adapters:
         adapters[key] = _request_context(app, base).url_adapter

@@ -170,22 +170,26 @@ def _staff() -> Any:
 @staff_required("admin")
 def approve(registration_id: int):
     return _perform(
-        registration_id, "approve", ActionForm(prefix="approve"),
+        registration_id,
+        "approve",
+        ActionForm(prefix="approve"),
         lambda registration, form: registrations.approve_registration(registration, actor=_staff()),
         "Registration approved.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
 @staff_required("admin")
 def reject(registration_id: int):
     return _perform(
-        registration_id, "reject", ReasonRequiredForm(prefix="reject"),
+        registration_id,
+        "reject",
+        ReasonRequiredForm(prefix="reject"),
         lambda registration, form: registrations.reject_registration(
             registration, actor=_staff(), reason=form.reason.data
         ),
         "Registration rejected; the person has been emailed.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/payments")
@@ -193,47 +197,59 @@ def reject(registration_id: int):
 def record_payment(registration_id: int):
     """Mark paid, fully or in part: the amount decides which."""
     return _perform(
-        registration_id, "pay", PaymentForm(prefix="pay"),
+        registration_id,
+        "pay",
+        PaymentForm(prefix="pay"),
         lambda registration, form: payments.record_payment(
-            registration, amount_cents=form.amount_cents, method=form.method.data,
-            reference=form.reference.data, note=form.note.data or "", actor=_staff(),
+            registration,
+            amount_cents=form.amount_cents,
+            method=form.method.data,
+            reference=form.reference.data,
+            note=form.note.data or "",
+            actor=_staff(),
         ),
         "Payment recorded.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/waive")
 @staff_required("admin")
 def waive(registration_id: int):
     return _perform(
-        registration_id, "waive", ReasonRequiredForm(prefix="waive"),
+        registration_id,
+        "waive",
+        ReasonRequiredForm(prefix="waive"),
         lambda registration, form: payments.waive_fee(
             registration, reason=form.reason.data, actor=_staff()
         ),
         "Fee waived.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/cancel")
 @staff_required("admin")
 def cancel(registration_id: int):
     return _perform(
-        registration_id, "cancel", CancelForm(prefix="cancel"),
+        registration_id,
+        "cancel",
+        CancelForm(prefix="cancel"),
         lambda registration, form: registrations.cancel_registration(
             registration, actor=_staff(), reason=form.reason.data or ""
         ),
         "Registration cancelled; the person has been emailed.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/resend")
 @staff_required("admin")
 def resend(registration_id: int):
     return _perform(
-        registration_id, "resend", ActionForm(prefix="resend"),
+        registration_id,
+        "resend",
+        ActionForm(prefix="resend"),
         lambda registration, form: resend_state_email(registration, actor=_staff()),
         "Email queued again.",
-    )  # fmt: skip
+    )
 
 
 @bp.errorhandler(RegistrationError)

@@ -49,8 +49,12 @@ def create_api_token(
     )
     db.session.add(row)
     db.session.flush()
-    audit.record("api_token.create", row, after={"staff": staff.email, "name": row.name,
-                 "prefix": row.prefix}, actor=actor)  # fmt: skip
+    audit.record(
+        "api_token.create",
+        row,
+        after={"staff": staff.email, "name": row.name, "prefix": row.prefix},
+        actor=actor,
+    )
     db.session.commit()
     return row, token
 

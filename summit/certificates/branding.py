@@ -212,7 +212,13 @@ def update_branding(
         event.logo_path = store_image(event.slug, "logo", logo)
     after = {name: getattr(event, name) for name in fields}
     if after != before:
-        audit.record("certificate.branding", event, before=before, after=after, actor=actor,
-                     event_id=event.id)  # fmt: skip
+        audit.record(
+            "certificate.branding",
+            event,
+            before=before,
+            after=after,
+            actor=actor,
+            event_id=event.id,
+        )
     db.session.commit()
     return event

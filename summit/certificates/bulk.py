@@ -199,12 +199,13 @@ def batch_progress(batch: CertificateBatch) -> dict[str, Any]:
         "total": total,
         "done": batch.done,
         "failed": batch.failed,
-        "percent": 100 if total == 0 and batch.status == "finished" else
-        (round(100 * finished / total) if total else 0),
+        "percent": 100
+        if total == 0 and batch.status == "finished"
+        else (round(100 * finished / total) if total else 0),
         "message": batch.message,
         "started_at": batch.started_at.isoformat() if batch.started_at else None,
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
-    }  # fmt: skip
+    }
 
 
 def default_workers() -> int:

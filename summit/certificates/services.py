@@ -324,9 +324,12 @@ def issue_certificate(
     and later re-issues keep it. Raises :class:`NotEligible` when nothing is earned.
     """
     plan = plan_issue(
-        registration, manual_reason=manual_reason, force=force, credit=credit,
+        registration,
+        manual_reason=manual_reason,
+        force=force,
+        credit=credit,
         checked_in=checked_in,
-    )  # fmt: skip
+    )
     if isinstance(plan, IssueResult):
         return plan
     [result] = issue_planned([plan], actor=actor, notify=notify, attach_pdf=attach_pdf, now=now)
@@ -565,8 +568,9 @@ def _finish(
         if row.details.get("manual"):
             after["manual_reason"] = row.details["manual"]
         reissue = row.registration_id in previous
-        audit.record("certificate.reissue" if reissue else "certificate.issue", row,
-                     after=after, actor=actor)  # fmt: skip
+        audit.record(
+            "certificate.reissue" if reissue else "certificate.issue", row, after=after, actor=actor
+        )
         if notify:
             pdf = printed.get(row.id)
             attachments = [Attachment(download_name(row), "application/pdf", pdf)] if pdf else []
@@ -713,7 +717,11 @@ def set_credit_policy(
     after = {"default_required_minutes": required_minutes, "checkin_grace_minutes": grace_minutes}
     if after != before:
         audit.record(
-            "event.credit_policy", event, before=before, after=after, actor=actor,
+            "event.credit_policy",
+            event,
+            before=before,
+            after=after,
+            actor=actor,
             event_id=event.id,
-        )  # fmt: skip
+        )
     db.session.commit()

@@ -57,6 +57,9 @@ class WalkInForm(FlaskForm):
 
 class ApiTokenForm(FlaskForm):
     staff = SelectField("Acts as staff member", coerce=int, validators=[DataRequired()])
-    name = StringField("What it is for", validators=[Optional(), Length(max=120)],
-                       description="e.g. 'door scanner 1'")  # fmt: skip
+    name = StringField(
+        "What it is for",
+        validators=[Optional(), Length(max=120)],
+        description="e.g. 'door scanner 1'",
+    )
     submit = SubmitField("Create token")

@@ -155,10 +155,17 @@ def check_in(
         _session_of(event_id, session_id)
     try:
         return _check_in_once(
-            event_id, code, staff_id=staff_id, source=source, session_id=session_id,
-            nonce=nonce, scanned_at=scanned_at, direction=direction, now=now,
+            event_id,
+            code,
+            staff_id=staff_id,
+            source=source,
+            session_id=session_id,
+            nonce=nonce,
+            scanned_at=scanned_at,
+            direction=direction,
+            now=now,
             is_replay=is_replay,
-        )  # fmt: skip
+        )
     except IntegrityError:  # a nonce seen before: answered from the first scan
         earlier = _by_nonce(nonce)
         if earlier is None:
@@ -210,10 +217,19 @@ def _check_in_once(
     entering = ok and own is not None and session_id is not None and direction == "in"
     if entering and _first(earlier, None, "in") is None:
         entry = Checkin(
-            event_id=event_id, registration_id=own.id, session_id=None, direction="in",
-            status=CheckinResult.OK, scanned_code=code, source=source, nonce=f"{nonce}:entry",
-            scanned_at=scanned_at, recorded_at=now, is_replay=is_replay, staff_user_id=staff_id,
-        )  # fmt: skip
+            event_id=event_id,
+            registration_id=own.id,
+            session_id=None,
+            direction="in",
+            status=CheckinResult.OK,
+            scanned_code=code,
+            source=source,
+            nonce=f"{nonce}:entry",
+            scanned_at=scanned_at,
+            recorded_at=now,
+            is_replay=is_replay,
+            staff_user_id=staff_id,
+        )
         db.session.add(entry)
         added.append(entry)
     db.session.flush()  # a nonce seen before fails here
@@ -388,9 +404,13 @@ def annul_checkin(
         item.annulled_at = now
         item.annulled_by_id = staff_id
     if changed:
-        audit.record("checkin.annul", row, before={"status": row.status},
-                     after={"annulled": [item.nonce for item in changed]},
-                     actor=staff or "api")  # fmt: skip
+        audit.record(
+            "checkin.annul",
+            row,
+            before={"status": row.status},
+            after={"annulled": [item.nonce for item in changed]},
+            actor=staff or "api",
+        )
     return row
 
 
@@ -401,8 +421,9 @@ def close_session(
     agenda = _session_of(event_id, session_id)
     if agenda.closed_at is None:
         agenda.closed_at = now or utcnow()
-        audit.record("session.close", agenda, after={"closed_at": agenda.closed_at.isoformat()},
-                     actor=staff)  # fmt: skip
+        audit.record(
+            "session.close", agenda, after={"closed_at": agenda.closed_at.isoformat()}, actor=staff
+        )
     db.session.commit()
     return agenda
 
@@ -410,8 +431,12 @@ def close_session(
 def reopen_session(event_id: int, session_id: int, *, staff: StaffUser | None) -> AgendaSession:
     agenda = _session_of(event_id, session_id)
     if agenda.closed_at is not None:
-        audit.record("session.reopen", agenda, before={"closed_at": agenda.closed_at.isoformat()},
-                     actor=staff)  # fmt: skip
+        audit.record(
+            "session.reopen",
+            agenda,
+            before={"closed_at": agenda.closed_at.isoformat()},
+            actor=staff,
+        )
         agenda.closed_at = None
     db.session.commit()
     return agenda
@@ -437,10 +462,17 @@ def walk_in(
     keeps their registration and is simply checked in.
     """
     result = register_attendee(
-        event_id, tier_slug=tier_slug, email=email, first_name=first_name,
-        last_name=last_name, agency=agency, phone=phone, job_title=job_title, actor=staff,
+        event_id,
+        tier_slug=tier_slug,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        agency=agency,
+        phone=phone,
+        job_title=job_title,
+        actor=staff,
         at_the_door=True,
-    )  # fmt: skip
+    )
     code = result.registration.ticket_code
     return check_in(event_id, code, staff=staff, source="walk_in", nonce=nonce)
 
@@ -454,9 +486,13 @@ def matching(statement, query: str):
     for word in printable(query).lower().split()[:5]:
         pattern = f"%{_escape_like(word[:100])}%"
         statement = statement.where(
-            or_(*(func.lower(column).like(pattern, escape="\\") for column in (
-                Person.first_name, Person.last_name, Person.email, Person.agency)))
-        )  # fmt: skip
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (Person.first_name, Person.last_name, Person.email, Person.agency)
+                )
+            )
+        )
     return statement
 
 

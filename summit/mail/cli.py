@@ -41,8 +41,13 @@ def deliver_all(batch: int) -> DeliveryReport:
     metavar="SECONDS",
     help="Keep running as a worker, looking for due mail every SECONDS.",
 )
-@click.option("--batch", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Messages claimed per pass.")  # fmt: skip
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Messages claimed per pass.",
+)
 @with_appcontext
 def send_mail_command(interval: float | None, batch: int) -> None:
     """Deliver every due message in the outbox (new ones and retries)."""
@@ -73,8 +78,13 @@ def _print(report: DeliveryReport) -> None:
 
 
 @click.command("send-reminders")
-@click.option("--days-before", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Remind attendees of events that start within this many days.")  # fmt: skip
+@click.option(
+    "--days-before",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Remind attendees of events that start within this many days.",
+)
 @with_appcontext
 def send_reminders_command(days_before: int) -> None:
     """Queue the reminder email, once per confirmed registration, then send-mail delivers it."""

@@ -78,11 +78,15 @@ def request_invoice(
     audit.record(
         "invoice.issue",
         invoice,
-        after={"number": invoice.number, "amount_cents": invoice.amount_cents,
-               "purchase_order": purchase_order, "pay_by_check": pay_by_check},
+        after={
+            "number": invoice.number,
+            "amount_cents": invoice.amount_cents,
+            "purchase_order": purchase_order,
+            "pay_by_check": pay_by_check,
+        },
         actor=actor,
         event_id=registration.event_id,
-    )  # fmt: skip
+    )
     queue_registration_email(
         registration,
         "invoice",
@@ -259,9 +263,13 @@ def record_payment(
         if amount_cents > due:
             raise InvalidPayment(f"That is more than the balance due ({format_cents(due)}).")
     payment = _append_payment(
-        registration, amount_cents=amount_cents, method=method,
-        reference=reference, note=note, actor=actor,
-    )  # fmt: skip
+        registration,
+        amount_cents=amount_cents,
+        method=method,
+        reference=reference,
+        note=note,
+        actor=actor,
+    )
     payment_recorded(registration, actor=actor)
     return payment
 
@@ -319,11 +327,16 @@ def _append_payment(
     audit.record(
         "payment.record",
         payment,
-        after={"registration_id": registration.id, "amount_cents": amount_cents,
-               "method": method, "reference": reference, "note": payment.note},
+        after={
+            "registration_id": registration.id,
+            "amount_cents": amount_cents,
+            "method": method,
+            "reference": reference,
+            "note": payment.note,
+        },
         actor=actor,
         event_id=registration.event_id,
-    )  # fmt: skip
+    )
     return payment
 
 

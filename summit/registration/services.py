@@ -137,8 +137,9 @@ def register_attendee(
     if not at_the_door and event.registration_status(now) != "open":
         raise RegistrationClosed(_closed_message(event, now))
     tier = _open_tier(event, tier_slug)
-    details = dict(first_name=first_name, last_name=last_name, phone=phone, agency=agency,
-                   job_title=job_title)  # fmt: skip
+    details = dict(
+        first_name=first_name, last_name=last_name, phone=phone, agency=agency, job_title=job_title
+    )
     if person is None:
         person = Person(email=email, role_type=role_type or _role_type_for(tier), **details)
         db.session.add(person)
@@ -157,8 +158,12 @@ def register_attendee(
         registration.confirmed_at = now
     db.session.add(registration)
     db.session.flush()
-    audit.record("registration.create", registration, after={"state": registration.state,
-                 "tier": tier.slug}, actor=actor)  # fmt: skip
+    audit.record(
+        "registration.create",
+        registration,
+        after={"state": registration.state, "tier": tier.slug},
+        actor=actor,
+    )
     queue_registration_email(registration, STATE_EMAILS[registration.state])
     return RegistrationResult(registration, created=True)
 
@@ -196,8 +201,9 @@ def change_state(
     after: dict[str, Any] = {"state": new_state}
     if reason:
         after["reason"] = reason
-    audit.record("registration.state", registration, before={"state": old_state}, after=after,
-                 actor=actor)  # fmt: skip
+    audit.record(
+        "registration.state", registration, before={"state": old_state}, after=after, actor=actor
+    )
     queue_registration_email(registration, email_kind or STATE_EMAILS[new_state])
 
 

@@ -33,11 +33,16 @@ def record_layout(record: TrainingRecord) -> LaidOutDocument:
     person = record.person
     return lay_out(
         "documents/training_record.html",
-        {"record": record, "person": person, "kind_labels": KIND_LABELS,
-         "role_labels": ROLE_LABELS, "statute": STATUTE_345},
+        {
+            "record": record,
+            "person": person,
+            "kind_labels": KIND_LABELS,
+            "role_labels": ROLE_LABELS,
+            "statute": STATUTE_345,
+        },
         title=f"Training record: {person.full_name}",
         subject=f"{record.curriculum_name} ({record.statute_reference})",
-    )  # fmt: skip
+    )
 
 
 def render_record_pdf(record: TrainingRecord) -> bytes:

@@ -185,8 +185,9 @@ class ReviewForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    started_on = DateField("Date you started this assignment", validators=[Optional()],
-                           format="%Y-%m-%d")  # fmt: skip
+    started_on = DateField(
+        "Date you started this assignment", validators=[Optional()], format="%Y-%m-%d"
+    )
     role_type = SelectField(
         "Your role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLE_TYPES]
     )

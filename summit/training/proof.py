@@ -44,8 +44,17 @@ from summit.verification import (
 SERIAL_PREFIX = "S5-POC"
 SERIAL_ATTEMPTS = 5
 TITLE = "Training series documentation"
-PUBLIC_COMPONENT_KEYS = ("label", "citation", "done", "required", "unit", "met", "met_on",
-                         "due_on", "late")  # fmt: skip
+PUBLIC_COMPONENT_KEYS = (
+    "label",
+    "citation",
+    "done",
+    "required",
+    "unit",
+    "met",
+    "met_on",
+    "due_on",
+    "late",
+)
 # Rows issued before the series was recorded: their details have no "basis".
 EARLIER_RULE = (
     "Issued for classroom subjects only, before the training series of RCW 28A.400.345(2) "
@@ -183,9 +192,12 @@ def issue_documentation(
             continue
         break
     _print(documentation)
-    audit.record("training_series_documentation.issue", documentation,
-                 after={"serial": documentation.serial, "basis": record.basis,
-                        "person_id": person.id}, actor=staff)  # fmt: skip
+    audit.record(
+        "training_series_documentation.issue",
+        documentation,
+        after={"serial": documentation.serial, "basis": record.basis, "person_id": person.id},
+        actor=staff,
+    )
     db.session.commit()
     return documentation
 
@@ -217,9 +229,12 @@ def reissue_documentation(
     db.session.add(successor)
     db.session.flush()
     _print(successor)
-    audit.record("training_series_documentation.reissue", successor,
-                 after={"serial": successor.serial, "version": new_version,
-                        "basis": record.basis}, actor=staff)  # fmt: skip
+    audit.record(
+        "training_series_documentation.reissue",
+        successor,
+        after={"serial": successor.serial, "version": new_version, "basis": record.basis},
+        actor=staff,
+    )
     db.session.commit()
     return successor
 
@@ -249,9 +264,12 @@ def revoke_documentation(
         raise TrainingError("This training series documentation was already revoked.")
     documentation.revoked_at = utcnow()
     documentation.revoked_reason = reason
-    audit.record("training_series_documentation.revoke", documentation,
-                 after={"serial": documentation.serial, "reason": reason},
-                 actor=staff)  # fmt: skip
+    audit.record(
+        "training_series_documentation.revoke",
+        documentation,
+        after={"serial": documentation.serial, "reason": reason},
+        actor=staff,
+    )
     db.session.commit()
     return documentation
 

@@ -133,8 +133,9 @@ def seed_training_resources() -> list[TrainingResource]:
             topic.summary = TOPIC_SUMMARIES[topic.code]
     db.session.flush()
     for resource in added:
-        audit.record("training_resource.create", resource, after=_snapshot(resource),
-                     actor="seed-demo")  # fmt: skip
+        audit.record(
+            "training_resource.create", resource, after=_snapshot(resource), actor="seed-demo"
+        )
     db.session.commit()
     return added
 

@@ -101,8 +101,17 @@ def check_entry(data: EntryData, *, today: date | None = None) -> EntryData:
             "Enter the school of the experienced staff member, where the training took place.",
             field="school",
         )
-    return EntryData(data.kind, topic_id, data.completed_on, data.title, url, data.minutes,
-                     data.note, staff_member, school)  # fmt: skip
+    return EntryData(
+        data.kind,
+        topic_id,
+        data.completed_on,
+        data.title,
+        url,
+        data.minutes,
+        data.note,
+        staff_member,
+        school,
+    )
 
 
 def _snapshot(entry: SelfTrainingEntry) -> dict:
@@ -138,8 +147,9 @@ def add_entry(
     try:
         db.session.add(entry)
         db.session.flush()
-        audit.record("self_training.create", entry, after=_snapshot(entry),
-                     actor=attendee_actor(person))  # fmt: skip
+        audit.record(
+            "self_training.create", entry, after=_snapshot(entry), actor=attendee_actor(person)
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -171,8 +181,13 @@ def update_entry(
     elif remove_evidence:
         entry.evidence_path = entry.evidence_filename = entry.evidence_content_type = ""
     try:
-        audit.record("self_training.update", entry, before=before, after=_snapshot(entry),
-                     actor=attendee_actor(person))  # fmt: skip
+        audit.record(
+            "self_training.update",
+            entry,
+            before=before,
+            after=_snapshot(entry),
+            actor=attendee_actor(person),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -188,8 +203,9 @@ def delete_entry(entry: SelfTrainingEntry, person: Person) -> None:
     """Delete an entry that has not been reviewed; reviewed ones are part of the record."""
     _own_and_unreviewed(entry, person, "deleted")
     stored = entry.evidence_path
-    audit.record("self_training.delete", entry, before=_snapshot(entry),
-                 actor=attendee_actor(person))  # fmt: skip
+    audit.record(
+        "self_training.delete", entry, before=_snapshot(entry), actor=attendee_actor(person)
+    )
     db.session.delete(entry)
     db.session.commit()
     evidence_files.remove(stored)
@@ -344,10 +360,12 @@ def update_assignment(
         "person.assignment",
         person,
         before=before,
-        after={"assignment_started_on": started_on.isoformat() if started_on else None,
-               "role_type": role_type},
+        after={
+            "assignment_started_on": started_on.isoformat() if started_on else None,
+            "role_type": role_type,
+        },
         actor=actor,
-    )  # fmt: skip
+    )
     db.session.commit()
     return person
 
@@ -381,20 +399,32 @@ def record_prior_experience(
         )
     if len(files) > MAX_PRIOR_EXPERIENCE_FILES:
         raise TrainingError(f"Attach at most {MAX_PRIOR_EXPERIENCE_FILES} files.", field="files")
-    record = PriorExperience(person=person, reviewed=reviewed, reason=reason,
-                             recorded_by_id=staff.id)  # fmt: skip
+    record = PriorExperience(
+        person=person, reviewed=reviewed, reason=reason, recorded_by_id=staff.id
+    )
     stored: list[str] = []
     try:
         for upload in files:
             path = evidence_files.store(person.id, upload)
             stored.append(path)
-            record.files.append(PriorExperienceFile(path=path, filename=upload.filename,
-                                                    content_type=upload.content_type))  # fmt: skip
+            record.files.append(
+                PriorExperienceFile(
+                    path=path, filename=upload.filename, content_type=upload.content_type
+                )
+            )
         db.session.add(record)
         db.session.flush()
-        audit.record("prior_experience.record", record,
-                     after={"person_id": person.id, "reviewed": reviewed, "reason": reason,
-                            "files": [f.filename for f in files]}, actor=staff)  # fmt: skip
+        audit.record(
+            "prior_experience.record",
+            record,
+            after={
+                "person_id": person.id,
+                "reviewed": reviewed,
+                "reason": reason,
+                "files": [f.filename for f in files],
+            },
+            actor=staff,
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -409,7 +439,8 @@ def withdraw_prior_experience(record: PriorExperience, *, staff: StaffUser) -> P
     if record.withdrawn_at is not None:
         raise TrainingError("This record of prior training and experience was already withdrawn.")
     record.withdrawn_at = utcnow()
-    audit.record("prior_experience.withdraw", record, after={"person_id": record.person_id},
-                 actor=staff)  # fmt: skip
+    audit.record(
+        "prior_experience.withdraw", record, after={"person_id": record.person_id}, actor=staff
+    )
     db.session.commit()
     return record

@@ -54,9 +54,12 @@ def create_share(
     )
     db.session.add(share)
     db.session.flush()
-    audit.record("record_share.create", share,
-                 after={"label": share.label, "expires_at": share.expires_at.isoformat()},
-                 actor=attendee_actor(person))  # fmt: skip
+    audit.record(
+        "record_share.create",
+        share,
+        after={"label": share.label, "expires_at": share.expires_at.isoformat()},
+        actor=attendee_actor(person),
+    )
     db.session.commit()
     return share, token
 
@@ -101,14 +104,16 @@ def open_share(token: str, *, now: datetime | None = None) -> RecordShare:
             select(RecordShare).where(RecordShare.token_hash == token_hash(token))
         )
     if share is None:
-        raise ShareUnavailable("This link is not valid. Check that it was copied in full.",
-                               404, "unknown")  # fmt: skip
+        raise ShareUnavailable(
+            "This link is not valid. Check that it was copied in full.", 404, "unknown"
+        )
     status = share_status(share, now)
     if status == "revoked":
         raise ShareUnavailable(
             "This link was withdrawn by the person who shared it. Ask them for a new one.",
-            410, "revoked",
-        )  # fmt: skip
+            410,
+            "revoked",
+        )
     if status == "expired":
         raise ShareUnavailable(
             "This link has expired. Ask the person who shared it for a new one.", 410, "expired"
