@@ -45,3 +45,11 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_event_change(
+    action: str, event: Any, before: dict[str, Any], after: dict[str, Any], actor: Any
+) -> None:
+    """Audit a change of an event's settings, and only when something did change."""
+    if after != before:
+        record(action, event, before=before, after=after, actor=actor, event_id=event.id)

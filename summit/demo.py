@@ -38,21 +38,37 @@ def seed_demo(today: date | None = None) -> Event:
     existing = db.session.scalar(select(Event).where(Event.slug == slug))
     if existing is not None:
         return existing
-    curriculum = curricula[STATUTE_CODE]
-    days = -(-len(curriculum.items) // len(DAY_SLOTS))
-    event = Event(
-        slug=slug,
-        name=f"S5 Summit {starts_on.year}",
+    event = summit_event(
+        starts_on,
+        curricula[STATUTE_CODE],
         description=(
             "School Safety Staff State Summit: the training Washington law requires of "
             "school resource officers and school safety and security staff, every topic "
             "in one event, with networking and threat-assessment sessions."
         ),
+        registration_opens_at=utcnow() - timedelta(days=1),
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event.create", event, after={"slug": slug}, actor="seed-demo", event_id=event.id)
+    db.session.commit()
+    return event
+
+
+def summit_event(
+    starts_on: date, curriculum: Curriculum, *, description: str, registration_opens_at: datetime
+) -> Event:
+    """A demo summit in Yakima: both tiers and an hour per subject, not yet added."""
+    days = -(-len(curriculum.items) // len(DAY_SLOTS))
+    event = Event(
+        slug=f"s5-{starts_on.year}",
+        name=f"S5 Summit {starts_on.year}",
+        description=description,
         starts_on=starts_on,
         ends_on=starts_on + timedelta(days=days - 1),
         venue_name="Yakima Convention Center",
         venue_address="10 N 8th St, Yakima, WA 98901",
-        registration_opens_at=utcnow() - timedelta(days=1),
+        registration_opens_at=registration_opens_at,
         registration_closes_at=_at(starts_on - timedelta(days=7), time(23, 59)),
         capacity=250,
         curriculum=curriculum,
@@ -77,10 +93,6 @@ def seed_demo(today: date | None = None) -> Event:
         ),
     ]
     event.sessions = _agenda(curriculum, starts_on)
-    db.session.add(event)
-    db.session.flush()
-    audit.record("event.create", event, after={"slug": slug}, actor="seed-demo", event_id=event.id)
-    db.session.commit()
     return event
 
 

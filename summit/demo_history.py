@@ -20,7 +20,7 @@ from summit.certificates.services import issue_certificate, valid_certificate
 from summit.checkin.credit import credit_minutes
 from summit.checkin.services import check_in
 from summit.curricula import SEED_PAGE_CODE, ensure_curricula
-from summit.demo import DAY_SLOTS, SESSION_MINUTES, _agenda, _at
+from summit.demo import SESSION_MINUTES, _at, summit_event
 from summit.extensions import db
 from summit.models import (
     Certificate,
@@ -33,7 +33,6 @@ from summit.models import (
     RegistrationState,
     SelfTrainingEntry,
     StaffUser,
-    Tier,
     utcnow,
 )
 from summit.payments.services import record_payment
@@ -123,37 +122,15 @@ def _past_event(starts_on: date) -> Event:
     existing = db.session.scalar(select(Event).where(Event.slug == slug))
     if existing is not None:
         return existing
-    curriculum = ensure_curricula()[SEED_PAGE_CODE]
-    days = -(-len(curriculum.items) // len(DAY_SLOTS))
-    event = Event(
-        slug=slug,
-        name=f"S5 Summit {starts_on.year}",
+    event = summit_event(
+        starts_on,
+        ensure_curricula()[SEED_PAGE_CODE],
         description=(
             "Last year's School Safety Staff State Summit, taught on ESD 105's twelve "
             "S5 training units."
         ),
-        starts_on=starts_on,
-        ends_on=starts_on + timedelta(days=days - 1),
-        venue_name="Yakima Convention Center",
-        venue_address="10 N 8th St, Yakima, WA 98901",
         registration_opens_at=_at(starts_on - timedelta(days=100), time(8, 0)),
-        registration_closes_at=_at(starts_on - timedelta(days=7), time(23, 59)),
-        capacity=250,
-        curriculum=curriculum,
-        default_required_minutes=SESSION_MINUTES,
     )
-    event.tiers = [
-        Tier(
-            slug="sro", name="SRO (commissioned law enforcement officer)", price_cents=0, position=1
-        ),
-        Tier(
-            slug="security",
-            name="Security and other school safety staff",
-            price_cents=5000,
-            position=2,
-        ),
-    ]
-    event.sessions = _agenda(curriculum, starts_on)
     db.session.add(event)
     db.session.flush()
     audit.record("event.create", event, after={"slug": slug}, actor=SEEDER, event_id=event.id)

@@ -211,14 +211,6 @@ def update_branding(
     if logo is not None:
         event.logo_path = store_image(event.slug, "logo", logo)
     after = {name: getattr(event, name) for name in fields}
-    if after != before:
-        audit.record(
-            "certificate.branding",
-            event,
-            before=before,
-            after=after,
-            actor=actor,
-            event_id=event.id,
-        )
+    audit.record_event_change("certificate.branding", event, before, after, actor)
     db.session.commit()
     return event

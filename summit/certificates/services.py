@@ -715,13 +715,5 @@ def set_credit_policy(
     event.default_required_minutes = required_minutes
     event.checkin_grace_minutes = grace_minutes
     after = {"default_required_minutes": required_minutes, "checkin_grace_minutes": grace_minutes}
-    if after != before:
-        audit.record(
-            "event.credit_policy",
-            event,
-            before=before,
-            after=after,
-            actor=actor,
-            event_id=event.id,
-        )
+    audit.record_event_change("event.credit_policy", event, before, after, actor)
     db.session.commit()
