@@ -462,7 +462,32 @@ def _reserve_once(
 ) -> list[int]:
     """One try at :func:`_reserve`, under the event's lock; committed when it returns."""
     event = lock_row(Event, event_id)
-    pending = {
+    pending = _pending_by_registration(registration_ids)
+    earlier = _earlier_serials(registration_ids)
+    prefix = serial_prefix(event)
+    highest = db.session.scalar(
+        select(func.max(Certificate.serial_number)).where(Certificate.serial.like(f"{prefix}%"))
+    )
+    next_number = (highest or 0) + 1
+    rows = []
+    for plan, registration_id in zip(plans, registration_ids, strict=True):
+        row = pending.get(registration_id)
+        if row is None:
+            row, next_number = _new_version(event, registration_id, earlier, next_number)
+            db.session.add(row)
+        row.kind = plan.details["kind"]
+        row.details = plan.details
+        row.content_hash = plan.digest
+        row.issued_at = now
+        row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
+        rows.append(row)
+    db.session.flush()
+    return [row.id for row in rows]
+
+
+def _pending_by_registration(registration_ids: list[int]) -> dict[int, Certificate]:
+    """Reservations a crashed or concurrent run left unprinted: reused, not numbered again."""
+    return {
         certificate.registration_id: certificate
         for certificate in db.session.scalars(
             select(Certificate).where(
@@ -471,7 +496,11 @@ def _reserve_once(
             )
         )
     }
-    earlier = {
+
+
+def _earlier_serials(registration_ids: list[int]) -> dict[int, Any]:
+    """Per registration: its serial and highest version so far (a reissue keeps the serial)."""
+    return {
         row.registration_id: row
         for row in db.session.execute(
             select(
@@ -484,40 +513,29 @@ def _reserve_once(
             .group_by(Certificate.registration_id, Certificate.serial_number, Certificate.serial)
         )
     }
-    prefix = serial_prefix(event)
-    highest = db.session.scalar(
-        select(func.max(Certificate.serial_number)).where(Certificate.serial.like(f"{prefix}%"))
+
+
+def _new_version(
+    event: Event, registration_id: int, earlier: dict[int, Any], next_number: int
+) -> tuple[Certificate, int]:
+    """A pending row: the next version of an earlier serial, or the event's next serial."""
+    before = earlier.get(registration_id)
+    if before is not None:
+        number, serial, version = before[1], before[2], before[3] + 1
+    else:
+        number, version = next_number, 1
+        serial = format_serial(event, number)
+        next_number += 1
+    row = Certificate(
+        registration_id=registration_id,
+        event_id=event.id,
+        serial_number=number,
+        serial=serial,
+        version=version,
+        verification_code=new_verification_code(),
+        status=CertificateStatus.PENDING,
     )
-    next_number = (highest or 0) + 1
-    rows = []
-    for plan, registration_id in zip(plans, registration_ids, strict=True):
-        row = pending.get(registration_id)
-        if row is None:
-            before = earlier.get(registration_id)
-            if before is not None:
-                number, serial, version = before[1], before[2], before[3] + 1
-            else:
-                number, version = next_number, 1
-                serial = format_serial(event, number)
-                next_number += 1
-            row = Certificate(
-                registration_id=registration_id,
-                event_id=event.id,
-                serial_number=number,
-                serial=serial,
-                version=version,
-                verification_code=new_verification_code(),
-                status=CertificateStatus.PENDING,
-            )
-            db.session.add(row)
-        row.kind = plan.details["kind"]
-        row.details = plan.details
-        row.content_hash = plan.digest
-        row.issued_at = now
-        row.issued_by_id = actor.id if isinstance(actor, StaffUser) else None
-        rows.append(row)
-    db.session.flush()
-    return [row.id for row in rows]
+    return row, next_number
 
 
 @write_transaction()
@@ -539,6 +557,20 @@ def _finish(
     for row in rows:
         if not is_pending(row):  # a concurrent issue of the same reservation finished it
             results[row.id] = (row, "unchanged")
+    previous = _supersede_previous(waiting, now)
+    emails = []
+    for row in waiting:
+        reissue = row.registration_id in previous
+        _make_valid(row, reissue=reissue, actor=actor)
+        if notify:
+            emails.append(_ready_email(row, printed.get(row.id)))
+        results[row.id] = (row, "reissued" if reissue else "issued")
+    queue_registration_emails(emails)  # under the event's lock: no twin can race them
+    return results
+
+
+def _supersede_previous(waiting: list[Certificate], now: datetime) -> dict[int, Certificate]:
+    """Mark the valid version of each waiting row's registration superseded; by registration."""
     previous = {
         certificate.registration_id: certificate
         for certificate in db.session.scalars(
@@ -549,43 +581,40 @@ def _finish(
         )
     }
     for row in waiting:
-        if row.registration_id in previous:
-            old = previous[row.registration_id]
+        old = previous.get(row.registration_id)
+        if old is not None:
             old.status = CertificateStatus.SUPERSEDED
             old.revoked_at = now
             old.revoked_reason = f"Superseded by version {row.version}."
     db.session.flush()  # free the "one valid per registration" slots first
-    emails = []
-    for row in waiting:
-        row.file_path = certificate_path(row, row.event)
-        row.status = CertificateStatus.ISSUED
-        after = {
-            "serial": row.serial,
-            "version": row.version,
-            "kind": row.kind,
-            "total_minutes": row.details.get("total_minutes"),
-        }
-        if row.details.get("manual"):
-            after["manual_reason"] = row.details["manual"]
-        reissue = row.registration_id in previous
-        audit.record(
-            "certificate.reissue" if reissue else "certificate.issue", row, after=after, actor=actor
-        )
-        if notify:
-            pdf = printed.get(row.id)
-            attachments = [Attachment(download_name(row), "application/pdf", pdf)] if pdf else []
-            emails.append(
-                RegistrationEmail(
-                    row.registration,
-                    "certificate_ready",
-                    dedupe_key=f"certificate_ready:{row.id}",
-                    attachments=attachments,
-                    context=_mail_context(row),
-                )
-            )
-        results[row.id] = (row, "reissued" if reissue else "issued")
-    queue_registration_emails(emails)  # under the event's lock: no twin can race them
-    return results
+    return previous
+
+
+def _make_valid(row: Certificate, *, reissue: bool, actor: Actor) -> None:
+    row.file_path = certificate_path(row, row.event)
+    row.status = CertificateStatus.ISSUED
+    after = {
+        "serial": row.serial,
+        "version": row.version,
+        "kind": row.kind,
+        "total_minutes": row.details.get("total_minutes"),
+    }
+    if row.details.get("manual"):
+        after["manual_reason"] = row.details["manual"]
+    audit.record(
+        "certificate.reissue" if reissue else "certificate.issue", row, after=after, actor=actor
+    )
+
+
+def _ready_email(row: Certificate, pdf: bytes | None) -> RegistrationEmail:
+    attachments = [Attachment(download_name(row), "application/pdf", pdf)] if pdf else []
+    return RegistrationEmail(
+        row.registration,
+        "certificate_ready",
+        dedupe_key=f"certificate_ready:{row.id}",
+        attachments=attachments,
+        context=_mail_context(row),
+    )
 
 
 def _mail_context(certificate: Certificate) -> dict[str, Any]:

@@ -308,19 +308,12 @@ def verify_documentation(code: str) -> dict[str, Any] | None:
     ``issuer`` and ``events``, and ``event`` None. Like certificates: no email,
     phone, internal id, revocation reason or what staff reviewed.
     """
-    code = normalise_verification_code(code)
-    if not code or len(code) > 64:
-        return None
-    documentation = db.session.scalar(
-        select(TrainingSeriesDocumentation).where(
-            TrainingSeriesDocumentation.verification_code == code
-        )
-    )
+    documentation = _documentation_for_code(code)
     if documentation is None:
         return None
     details = documentation.details or {}
-    topics = details.get("topics", [])
-    total = sum(int(topic.get("minutes") or 0) for topic in topics)
+    topics = _public_topics(details.get("topics", []))
+    total = sum(topic["minutes"] for topic in topics)
     issued, revoked = local_date(documentation.issued_at), local_date(documentation.revoked_at)
     basis = details.get("basis")
     return {
@@ -343,20 +336,7 @@ def verify_documentation(code: str) -> dict[str, Any] | None:
             {key: component.get(key) for key in PUBLIC_COMPONENT_KEYS}
             for component in details.get("components", [])
         ],
-        "topics": [
-            {
-                "position": position,
-                "title": topic.get("title", ""),
-                "statute_reference": topic.get("statute_reference", ""),
-                "minutes": int(topic.get("minutes") or 0),
-                "hours": _hours(int(topic.get("minutes") or 0)),
-                "complete": topic.get("status") == "done",
-                "status": topic.get("status", ""),
-                "via": topic.get("via", ""),
-                "completed_on": topic.get("completed_on"),
-            }
-            for position, topic in enumerate(topics, start=1)
-        ],
+        "topics": topics,
         "total_minutes": total,
         "total_hours": _hours(total),
         "issued_on": issued.isoformat() if issued else None,
@@ -364,6 +344,38 @@ def verify_documentation(code: str) -> dict[str, Any] | None:
         "issuer": f"{current_app.config['ORGANISATION_NAME']}, "
         f"{current_app.config['ORGANISATION_UNIT']}",
     }
+
+
+def _documentation_for_code(code: str) -> TrainingSeriesDocumentation | None:
+    code = normalise_verification_code(code)
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(
+        select(TrainingSeriesDocumentation).where(
+            TrainingSeriesDocumentation.verification_code == code
+        )
+    )
+
+
+def _public_topics(topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The snapshot's topics as the public answer lists them (numbered, hours spelled)."""
+    public = []
+    for position, topic in enumerate(topics, start=1):
+        minutes = int(topic.get("minutes") or 0)
+        public.append(
+            {
+                "position": position,
+                "title": topic.get("title", ""),
+                "statute_reference": topic.get("statute_reference", ""),
+                "minutes": minutes,
+                "hours": _hours(minutes),
+                "complete": topic.get("status") == "done",
+                "status": topic.get("status", ""),
+                "via": topic.get("via", ""),
+                "completed_on": topic.get("completed_on"),
+            }
+        )
+    return public
 
 
 def documentation_for_serial(serial: str, name: str) -> dict[str, Any] | None:

@@ -347,36 +347,11 @@ def training_record(
     needed = required_minutes()
 
     summit_by_topic, events = _summit_credit(person)
-    entries = db.session.scalars(
-        select(SelfTrainingEntry)
-        .where(SelfTrainingEntry.person_id == person.id)
-        .order_by(SelfTrainingEntry.completed_on, SelfTrainingEntry.id)
-    ).all()
-
-    topics = []
-    for item in curriculum.items:
-        topic_entries = [e for e in entries if e.kind == "topic" and e.topic_id == item.topic_id]
-        accepted = tuple(_self_source(e) for e in topic_entries if e.status.counts)
-        pending = tuple(_self_source(e) for e in topic_entries if e.status.awaits_review)
-        summit = tuple(summit_by_topic.get(item.topic_id, ()))
-        status, required, completed_on = _decide(summit, accepted, needed)
-        topics.append(
-            TopicRecord(
-                topic_id=item.topic_id,
-                code=item.topic.code,
-                title=item.title,
-                statute_reference=item.statute_reference,
-                statute_text=item.statute_text or item.topic.description,
-                summary=item.topic.summary,
-                position=item.position,
-                summit=summit,
-                self_training=accepted,
-                pending=pending,
-                required=required,
-                status=status,
-                completed_on=completed_on,
-            )
-        )
+    entries = _self_training_entries(person)
+    topics = [
+        _topic_record(item, entries, tuple(summit_by_topic.get(item.topic_id, ())), needed)
+        for item in curriculum.items
+    ]
     others = tuple(
         _self_source(e)
         for e in entries
@@ -402,6 +377,44 @@ def training_record(
         documentation=documentation,
         required_minutes=needed,
         today=today,
+    )
+
+
+def _self_training_entries(person: Person) -> list[SelfTrainingEntry]:
+    return list(
+        db.session.scalars(
+            select(SelfTrainingEntry)
+            .where(SelfTrainingEntry.person_id == person.id)
+            .order_by(SelfTrainingEntry.completed_on, SelfTrainingEntry.id)
+        )
+    )
+
+
+def _topic_record(
+    item: CurriculumTopic,
+    entries: list[SelfTrainingEntry],
+    summit: tuple[SummitSource, ...],
+    needed: int,
+) -> TopicRecord:
+    """One subject: summit sessions and accepted self-training decide it; pending is shown."""
+    topic_entries = [e for e in entries if e.kind == "topic" and e.topic_id == item.topic_id]
+    accepted = tuple(_self_source(e) for e in topic_entries if e.status.counts)
+    pending = tuple(_self_source(e) for e in topic_entries if e.status.awaits_review)
+    status, required, completed_on = _decide(summit, accepted, needed)
+    return TopicRecord(
+        topic_id=item.topic_id,
+        code=item.topic.code,
+        title=item.title,
+        statute_reference=item.statute_reference,
+        statute_text=item.statute_text or item.topic.description,
+        summary=item.topic.summary,
+        position=item.position,
+        summit=summit,
+        self_training=accepted,
+        pending=pending,
+        required=required,
+        status=status,
+        completed_on=completed_on,
     )
 
 
@@ -520,70 +533,78 @@ def _decide(
 def _components(
     person: Person, topics: list[TopicRecord], others: tuple[SelfSource, ...], today: date
 ) -> tuple[Component, ...]:
+    """The parts of RCW 28A.400.345(2) that apply to ``person``, each with its due date."""
     start = person.assignment_started_on
     classroom_due = add_months(start, CLASSROOM_MONTHS) if start else None
     year_due = add_months(start, FIRST_YEAR_MONTHS) if start else None
-    classroom_done = bool(topics) and all(topic.is_done for topic in topics)
     components = [
-        Component(
-            key="classroom",
-            label="Classroom training",
-            citation="RCW 28A.400.345(2)(b)",
-            unit="subjects",
-            required=len(topics),
-            done=sum(1 for topic in topics if topic.is_done),
-            due_on=classroom_due,
-            met_on=max(t.completed_on for t in topics if t.completed_on)
-            if classroom_done
-            else None,
-            today=today,
-        )
+        _classroom(topics, classroom_due, today),
+        _on_the_job(others, year_due, today),
     ]
-    accepted = [o for o in others if o.status.counts]
-    job = [o for o in accepted if o.kind == "on_the_job"]
-    job_days = _first_per_day(o for o in job if o.experienced_staff and o.school)
-    components.append(
-        Component(
-            key="on_the_job",
-            label="On-the-job training",
-            citation="RCW 28A.400.345(2)(c)",
-            unit="days",
-            required=ON_THE_JOB_DAYS,
-            done=len(job_days),
-            due_on=year_due,
-            met_on=job_days[ON_THE_JOB_DAYS - 1].completed_on
-            if len(job_days) >= ON_THE_JOB_DAYS
-            else None,
-            today=today,
-            occasions=tuple(job_days),
-            unrecorded=tuple(o for o in job if not (o.experienced_staff and o.school)),
-            waiting=sum(1 for o in others if o.kind == "on_the_job" and o.status.awaits_review),
-        )
-    )
     if person.role_type != "sro":
-        check_in = [o for o in accepted if o.kind == "check_in_training"]
-        counted = [o for o in check_in if o.experienced_staff]
-        components.append(
-            Component(
-                key="check_in_training",
-                label="Check-in trainings",
-                citation="RCW 28A.400.345(2)(d)",
-                unit="check-in trainings",
-                required=CHECK_IN_TRAININGS,
-                done=len(counted),
-                due_on=year_due,
-                met_on=counted[CHECK_IN_TRAININGS - 1].completed_on
-                if len(counted) >= CHECK_IN_TRAININGS
-                else None,
-                today=today,
-                occasions=tuple(counted),
-                unrecorded=tuple(o for o in check_in if not o.experienced_staff),
-                waiting=sum(
-                    1 for o in others if o.kind == "check_in_training" and o.status.awaits_review
-                ),
-            )
-        )
+        components.append(_check_in_trainings(others, year_due, today))
     return tuple(components)
+
+
+def _classroom(topics: list[TopicRecord], due_on: date | None, today: date) -> Component:
+    done = bool(topics) and all(topic.is_done for topic in topics)
+    return Component(
+        key="classroom",
+        label="Classroom training",
+        citation="RCW 28A.400.345(2)(b)",
+        unit="subjects",
+        required=len(topics),
+        done=sum(1 for topic in topics if topic.is_done),
+        due_on=due_on,
+        met_on=max(t.completed_on for t in topics if t.completed_on) if done else None,
+        today=today,
+    )
+
+
+def _on_the_job(others: tuple[SelfSource, ...], due_on: date | None, today: date) -> Component:
+    """Days at a school beside experienced staff; a day without both facts is shown, not counted."""
+    job = [o for o in others if o.status.counts and o.kind == "on_the_job"]
+    days = _first_per_day(o for o in job if o.experienced_staff and o.school)
+    return Component(
+        key="on_the_job",
+        label="On-the-job training",
+        citation="RCW 28A.400.345(2)(c)",
+        unit="days",
+        required=ON_THE_JOB_DAYS,
+        done=len(days),
+        due_on=due_on,
+        met_on=days[ON_THE_JOB_DAYS - 1].completed_on if len(days) >= ON_THE_JOB_DAYS else None,
+        today=today,
+        occasions=tuple(days),
+        unrecorded=tuple(o for o in job if not (o.experienced_staff and o.school)),
+        waiting=_waiting(others, "on_the_job"),
+    )
+
+
+def _check_in_trainings(
+    others: tuple[SelfSource, ...], due_on: date | None, today: date
+) -> Component:
+    check_in = [o for o in others if o.status.counts and o.kind == "check_in_training"]
+    counted = [o for o in check_in if o.experienced_staff]
+    enough = len(counted) >= CHECK_IN_TRAININGS
+    return Component(
+        key="check_in_training",
+        label="Check-in trainings",
+        citation="RCW 28A.400.345(2)(d)",
+        unit="check-in trainings",
+        required=CHECK_IN_TRAININGS,
+        done=len(counted),
+        due_on=due_on,
+        met_on=counted[CHECK_IN_TRAININGS - 1].completed_on if enough else None,
+        today=today,
+        occasions=tuple(counted),
+        unrecorded=tuple(o for o in check_in if not o.experienced_staff),
+        waiting=_waiting(others, "check_in_training"),
+    )
+
+
+def _waiting(others: tuple[SelfSource, ...], kind: str) -> int:
+    return sum(1 for o in others if o.kind == kind and o.status.awaits_review)
 
 
 def _first_per_day(sources) -> list[SelfSource]:

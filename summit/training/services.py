@@ -370,6 +370,25 @@ def update_assignment(
     return person
 
 
+def _check_prior_experience(
+    reviewed: str, reason: str, files: list[evidence_files.Evidence]
+) -> None:
+    if not reviewed:
+        raise TrainingError(
+            "Say what you reviewed: the certificates, records or experience.", field="reviewed"
+        )
+    if not reason:
+        raise TrainingError(
+            "Say why the prior training and experience is significant.", field="reason"
+        )
+    if not files:
+        raise TrainingError(
+            "Attach what you reviewed: at least one PDF, PNG or JPEG file.", field="files"
+        )
+    if len(files) > MAX_PRIOR_EXPERIENCE_FILES:
+        raise TrainingError(f"Attach at most {MAX_PRIOR_EXPERIENCE_FILES} files.", field="files")
+
+
 def record_prior_experience(
     person: Person,
     *,
@@ -385,20 +404,7 @@ def record_prior_experience(
     once every rule has passed, and removed again if the write fails.
     """
     reviewed, reason = reviewed.strip(), reason.strip()
-    if not reviewed:
-        raise TrainingError(
-            "Say what you reviewed: the certificates, records or experience.", field="reviewed"
-        )
-    if not reason:
-        raise TrainingError(
-            "Say why the prior training and experience is significant.", field="reason"
-        )
-    if not files:
-        raise TrainingError(
-            "Attach what you reviewed: at least one PDF, PNG or JPEG file.", field="files"
-        )
-    if len(files) > MAX_PRIOR_EXPERIENCE_FILES:
-        raise TrainingError(f"Attach at most {MAX_PRIOR_EXPERIENCE_FILES} files.", field="files")
+    _check_prior_experience(reviewed, reason, files)
     record = PriorExperience(
         person=person, reviewed=reviewed, reason=reason, recorded_by_id=staff.id
     )
