@@ -197,10 +197,19 @@ def statutory_curriculum(event: Event | None = None) -> Curriculum:
     return curriculum if curriculum is not None else ensure_curricula()[STATUTE_CODE]
 
 
-def minutes_policy(organisation: str, minutes: int | None) -> str:
-    """The sentence every page and document uses for hours: ESD policy, never the law's."""
+def minutes_policy(organisation: str, minutes: int | None, *, whole_summits: bool = False) -> str:
+    """The one sentence every page and document uses for hours: ESD policy, never the law's.
+
+    ``whole_summits`` adds the training record's second way to complete a subject: one
+    summit that credited it in full by its own minutes.
+    """
     amount = f"{minutes} minutes" if minutes is not None else "the minutes it sets per subject"
+    alternative = (
+        ", or when one summit credited it in full by that summit's own minutes"
+        if whole_summits
+        else ""
+    )
     return (
-        f"{organisation} counts a subject done after {amount} of sessions on it "
-        f"({organisation} policy; the statute sets no hours)."
+        f"{organisation} counts a subject done after {amount} on it "
+        f"({organisation} policy; the statute sets no hours){alternative}."
     )

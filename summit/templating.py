@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from summit.curricula import minutes_policy
 from summit.models.states import STATE_ENUMS
 
 
@@ -42,6 +43,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["date_range"] = date_range
+    app.jinja_env.globals["minutes_policy"] = minutes_policy
     # ``RegistrationState.CONFIRMED`` and friends, for comparisons in pages and emails;
     # labels and badges come with the members themselves (``registration.state.label``).
     app.jinja_env.globals.update({enum.__name__: enum for enum in STATE_ENUMS})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from summit import create_app
 from summit.auth.services import create_staff
+from summit.clock import today_local
 from summit.curricula import STATUTE_CODE, ensure_curricula
 from summit.documents import layers
 from summit.extensions import db, limiter
@@ -213,7 +214,7 @@ def make_event(app, curricula):
 
     def factory(**overrides) -> Event:
         n = next(_seq)
-        starts_on = overrides.pop("starts_on", date.today() - timedelta(days=2))
+        starts_on = overrides.pop("starts_on", today_local() - timedelta(days=2))
         curriculum = overrides.pop("curriculum", curricula[STATUTE_CODE])
         with_agenda = overrides.pop("with_agenda", True)
         fields = {
@@ -260,7 +261,7 @@ def make_event(app, curricula):
 @pytest.fixture
 def make_upcoming_event(make_event):
     """An event two months ahead: registration details and cancelling are still open."""
-    return functools.partial(make_event, starts_on=date.today() + timedelta(days=60))
+    return functools.partial(make_event, starts_on=today_local() + timedelta(days=60))
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from summit.auth.links import portal_token
 from summit.models import utcnow
 
 
-def test_home_lists_open_events_with_links(client, make_event):
-    event = make_event(name="S5 Summit 2027")
-    make_event(name="Hidden draft", is_published=False)
+def test_home_lists_open_events_with_links(client, make_upcoming_event):
+    event = make_upcoming_event(name="S5 Summit 2027")
+    make_upcoming_event(name="Hidden draft", is_published=False)
     html = client.get("/").get_data(as_text=True)
     assert f'href="/events/{event.slug}"' in html
     assert "S5 Summit 2027" in html

@@ -68,7 +68,7 @@ def test_the_record_pdf_reads_back_with_summit_and_self_training(
     assert "Training series (RCW 28A.400.345(2))" in content
     assert "On-the-job training (RCW 28A.400.345(2)(c)): 0 of 2 days recorded" in content
     assert "ESD 105 counts a subject done after 60 minutes" in content
-    assert "(ESD policy; the statute sets no hours)" in content
+    assert "(ESD 105 policy; the statute sets no hours)" in content
     assert "require" not in content  # minutes are ESD policy, never "the law requires"
 
 

@@ -135,8 +135,8 @@ def test_refused_until_on_the_job_days_and_check_ins_are_recorded(app, make_pers
     assert "Jun 3, 2024: with Officer Sam Park" in content
     assert "met Jun 3, 2024" in content and "Met late" not in content
     assert (
-        "ESD 105 counts a subject done after 60 minutes (ESD policy; the statute sets no hours)"
-        in content
+        "ESD 105 counts a subject done after 60 minutes on it "
+        "(ESD 105 policy; the statute sets no hours)" in content
     )
     action = db.session.scalar(
         select(AuditLog.action).where(AuditLog.action.like("training_series%"))
