@@ -34,8 +34,7 @@ def seed_demo(today: date | None = None) -> Event:
     curricula = ensure_curricula()
     seed_training_resources()
     starts_on = next_june(today or utcnow().date())
-    slug = f"s5-{starts_on.year}"
-    existing = db.session.scalar(select(Event).where(Event.slug == slug))
+    existing = existing_summit(starts_on)
     if existing is not None:
         return existing
     event = summit_event(
@@ -50,9 +49,16 @@ def seed_demo(today: date | None = None) -> Event:
     )
     db.session.add(event)
     db.session.flush()
-    audit.record("event.create", event, after={"slug": slug}, actor="seed-demo", event_id=event.id)
+    audit.record(
+        "event.create", event, after={"slug": event.slug}, actor="seed-demo", event_id=event.id
+    )
     db.session.commit()
     return event
+
+
+def existing_summit(starts_on: date) -> Event | None:
+    """The demo summit of that year, when an earlier run made it (the demo never duplicates)."""
+    return db.session.scalar(select(Event).where(Event.slug == f"s5-{starts_on.year}"))
 
 
 def summit_event(

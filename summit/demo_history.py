@@ -20,7 +20,7 @@ from summit.certificates.services import issue_certificate, valid_certificate
 from summit.checkin.credit import credit_minutes
 from summit.checkin.services import check_in
 from summit.curricula import SEED_PAGE_CODE, ensure_curricula
-from summit.demo import SESSION_MINUTES, _at, summit_event
+from summit.demo import SESSION_MINUTES, _at, existing_summit, summit_event
 from summit.extensions import db
 from summit.models import (
     Certificate,
@@ -118,8 +118,7 @@ def seed_past_summit(*, staff: StaffUser | None = None, today: date | None = Non
 
 
 def _past_event(starts_on: date) -> Event:
-    slug = f"s5-{starts_on.year}"
-    existing = db.session.scalar(select(Event).where(Event.slug == slug))
+    existing = existing_summit(starts_on)
     if existing is not None:
         return existing
     event = summit_event(
@@ -133,7 +132,7 @@ def _past_event(starts_on: date) -> Event:
     )
     db.session.add(event)
     db.session.flush()
-    audit.record("event.create", event, after={"slug": slug}, actor=SEEDER, event_id=event.id)
+    audit.record("event.create", event, after={"slug": event.slug}, actor=SEEDER, event_id=event.id)
     db.session.commit()
     return event
 

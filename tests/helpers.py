@@ -424,3 +424,12 @@ def require_font_family(family: str) -> None:
 def require_glyphs(text: str, package: str = "fonts-noto-cjk") -> None:
     if not has_glyphs(text):
         pytest.skip(f"no installed font draws {text!r}: apt-get install {package}")
+
+
+def sign_in_in_browser(page, base_url: str, email: str, password: str) -> None:
+    """Sign a staff member in through the real form and wait for the staff home."""
+    page.goto(base_url + "/staff/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/staff/")

@@ -345,32 +345,16 @@ def lay_out(
 
 
 def render_pdf(
-    template_name: str,
-    context: dict,
-    *,
-    title: str,
-    subject: str = "",
-    author: str | None = None,
-    stylesheets: Sequence[str] = (),
-    pdf_variant: str | None = None,
+    template_name: str, context: dict, *, pdf_variant: str | None = None, **layout: Any
 ) -> bytes:
     """Print ``templates/<template_name>`` to PDF bytes with the shared stylesheet.
 
-    ``title``, ``subject`` and ``author`` (default: the organisation) become the PDF's
-    metadata, which screen readers and file managers show. ``stylesheets`` are more
-    ``static/`` paths applied after the shared one (each parsed once per process);
-    ``pdf_variant`` is a WeasyPrint variant such as ``"pdf/a-3b"`` (archival copies).
-    Needs an app context.
+    ``layout`` is :func:`lay_out`'s keywords: ``title``, ``subject`` and ``author``
+    become the PDF's metadata, which screen readers and file managers show, and
+    ``stylesheets`` adds ``static/`` paths after the shared one. ``pdf_variant`` is a
+    WeasyPrint variant such as ``"pdf/a-3b"`` (archival copies). Needs an app context.
     """
-    laid_out = lay_out(
-        template_name,
-        context,
-        title=title,
-        subject=subject,
-        author=author,
-        stylesheets=stylesheets,
-    )
-    return laid_out.write(pdf_variant=pdf_variant)
+    return lay_out(template_name, context, **layout).write(pdf_variant=pdf_variant)
 
 
 def fast_font_subsetting() -> bool:

@@ -7,6 +7,8 @@ Views pass plain values and turn :class:`TrainingError` into messages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,6 +131,20 @@ def _snapshot(entry: SelfTrainingEntry) -> dict:
     }
 
 
+@contextmanager
+def _committed_or_files_removed(stored: list[str]) -> Iterator[None]:
+    """Commit the block's changes; if anything fails, roll back and delete the files it
+    stored, so no evidence file outlives the row that names it."""
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for path in stored:
+            evidence_files.remove(path)
+        raise
+
+
 def add_entry(
     person: Person,
     data: EntryData,
@@ -144,18 +160,12 @@ def add_entry(
     if evidence is not None:
         stored = evidence_files.store(person.id, evidence)
         _attach(entry, stored, evidence)
-    try:
+    with _committed_or_files_removed([stored] if stored else []):
         db.session.add(entry)
         db.session.flush()
         audit.record(
             "self_training.create", entry, after=_snapshot(entry), actor=attendee_actor(person)
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            evidence_files.remove(stored)
-        raise
     return entry
 
 
@@ -180,7 +190,7 @@ def update_entry(
         _attach(entry, stored, evidence)
     elif remove_evidence:
         entry.evidence_path = entry.evidence_filename = entry.evidence_content_type = ""
-    try:
+    with _committed_or_files_removed([stored] if stored else []):
         audit.record(
             "self_training.update",
             entry,
@@ -188,12 +198,6 @@ def update_entry(
             after=_snapshot(entry),
             actor=attendee_actor(person),
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            evidence_files.remove(stored)
-        raise
     if old_file and old_file != entry.evidence_path:
         evidence_files.remove(old_file)
     return entry
@@ -409,7 +413,7 @@ def record_prior_experience(
         person=person, reviewed=reviewed, reason=reason, recorded_by_id=staff.id
     )
     stored: list[str] = []
-    try:
+    with _committed_or_files_removed(stored):
         for upload in files:
             path = evidence_files.store(person.id, upload)
             stored.append(path)
@@ -431,12 +435,6 @@ def record_prior_experience(
             },
             actor=staff,
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for path in stored:
-            evidence_files.remove(path)
-        raise
     return record
 
 

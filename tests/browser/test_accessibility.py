@@ -12,7 +12,7 @@ import pytest
 from summit.certificates.services import issue_certificate
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
-from tests.helpers import attend
+from tests.helpers import attend, sign_in_in_browser
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
@@ -72,12 +72,7 @@ def test_check_in_desk_has_no_serious_accessibility_problems(
 ):
     event = make_event()
     staff = make_staff("checkin")
-    page = audit.page
-    page.goto(live_server.url + "/staff/sign-in")
-    page.get_by_label("Email").fill(staff.email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/staff/")
+    sign_in_in_browser(audit.page, live_server.url, staff.email, STAFF_PASSWORD)
     assert audit(live_server.url + "/staff/") == []
     assert audit(f"{live_server.url}/staff/events/{event.slug}/checkin") == []
 
@@ -89,12 +84,7 @@ def test_room_mode_and_attendance_have_no_serious_accessibility_problems(
     attend(registration, sessions=2)
     event = registration.event
     staff = make_staff("checkin")
-    page = audit.page
-    page.goto(live_server.url + "/staff/sign-in")
-    page.get_by_label("Email").fill(staff.email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/staff/")
+    sign_in_in_browser(audit.page, live_server.url, staff.email, STAFF_PASSWORD)
     room = f"{live_server.url}/staff/events/{event.slug}/sessions/{event.sessions[0].id}/checkin"
     assert audit(room) == []
     assert audit(f"{live_server.url}/staff/events/{event.slug}/attendance") == []
