@@ -16,16 +16,11 @@ from summit.auth.links import PortalLinkInvalid, link_sent_recently, read_portal
 from summit.extensions import db
 from summit.mail import queue_person_email
 from summit.models import Event, Person, Registration, utcnow
+from summit.portal.errors import PortalClosed
 from summit.registration import services as registration_services
-from summit.registration.errors import InvalidTransition, RegistrationError
+from summit.registration.errors import InvalidTransition
 from summit.training.errors import CurriculumMissing
 from summit.training.record import TrainingRecord, training_record
-
-
-class PortalClosed(RegistrationError):
-    """The attendee may no longer do this themselves (the event has started)."""
-
-    status_code = 409
 
 
 def person_for_token(token: str) -> Person:

@@ -4,47 +4,30 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from summit.clock import today_local
 from summit.extensions import db
-from summit.loaders import event_or_404
-from summit.models import AgendaSession, Event, SessionTopic, utcnow
-from summit.registration.services import seats_left
+from summit.models import utcnow
+from summit.public import services
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def home():
-    today = today_local()
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.is_published.is_(True), Event.ends_on >= today)
-        .order_by(Event.starts_on)
-    ).all()
+    events = services.open_events(today_local())
     return render_template("public/home.html", events=events, now=utcnow())
 
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = event_or_404(
-        slug,
-        published=True,
-        options=(
-            selectinload(Event.tiers),
-            selectinload(Event.curriculum),
-            selectinload(Event.sessions)
-            .selectinload(AgendaSession.topics)
-            .selectinload(SessionTopic.topic),
-        ),
-    )
+    page = services.event_page(slug)
     return render_template(
         "public/event.html",
-        event=event,
-        status=event.registration_status(utcnow()),
-        seats_left=seats_left(event),
-        tier_seats={tier.id: seats_left(event, tier) for tier in event.tiers},
+        event=page.event,
+        status=page.event.registration_status(utcnow()),
+        seats_left=page.seats_left,
+        tier_seats=page.tier_seats,
     )
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
 
-from summit.extensions import db
-from summit.models import AuditLog, Event, Registration, RegistrationState
 from summit.security import staff_required
+from summit.staff import services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -15,14 +13,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 @staff_required()
 def home():
-    counts = dict(
-        db.session.execute(
-            select(Registration.event_id, func.count())
-            .where(Registration.state != RegistrationState.CANCELLED)
-            .group_by(Registration.event_id)
-        ).all()
-    )
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
+    events, counts = services.events_with_counts()
     return render_template("staff/home.html", events=events, counts=counts)
 
 
@@ -30,5 +21,4 @@ def home():
 @staff_required("admin")
 def audit_log():
     """The latest changes, newest first: who did what to which record."""
-    entries = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
-    return render_template("staff/audit.html", entries=entries)
+    return render_template("staff/audit.html", entries=services.latest_changes())
