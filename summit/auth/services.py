@@ -58,6 +58,6 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     if not check_password_hash(staff.password_hash, password):
         return None
-    staff.last_sign_in_at = utcnow()
+    staff.previous_sign_in_at, staff.last_sign_in_at = staff.last_sign_in_at, utcnow()
     db.session.commit()
     return staff

@@ -62,6 +62,8 @@ class StaffUser(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The sign-in before the last one: the staff home shows what changed since then.
+    previous_sign_in_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from summit.security import staff_required
 from summit.staff import services
@@ -13,8 +14,10 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 @staff_required()
 def home():
-    events, counts = services.events_with_counts()
-    return render_template("staff/home.html", events=events, counts=counts)
+    """The control room: what to do next per event, the pages this role may open, and
+    (for admins) what others changed since this staff member's previous sign-in."""
+    room = services.control_room(current_user)
+    return render_template("staff/home.html", room=room, events=room.events, counts=room.counts)
 
 
 @bp.get("/audit")

@@ -1,0 +1,70 @@
+"""The staff home is the control room: next things to do, and what changed since the
+staff member's previous visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from summit import audit
+from summit.extensions import db
+from summit.models import utcnow
+from tests.helpers import attend, words
+
+
+def test_admin_sees_what_waits_for_them_with_links(auth, client, make_registration, make_event):
+    event = make_event(name="S5 Summit 2027")
+    make_registration(event=event, state="pending_approval")
+    make_registration(event=event, state="pending_approval")
+    make_registration(event=event, state="awaiting_payment")
+    attend(make_registration(event=event))  # checked in, sessions over: certificate ready
+    auth.as_role("admin")
+    page = words(client.get("/staff/"))
+    assert "2 registrations to approve" in page
+    assert "1 awaiting payment" in page
+    assert "1 certificate ready to issue" in page
+    html = client.get("/staff/").get_data(as_text=True)
+    assert f"/staff/events/{event.slug}/registrations?state=pending_approval" in html
+    assert f"/staff/events/{event.slug}/certificates" in html
+
+
+def test_door_staff_see_no_certificate_work_and_no_audit(auth, client, make_registration):
+    registration = make_registration(state="pending_approval")
+    attend(make_registration(event=registration.event))
+    auth.as_role("checkin")
+    page = words(client.get("/staff/"))
+    assert "1 registration to approve" in page
+    assert "ready to issue" not in page
+    assert "Since your last visit" not in page
+
+
+def test_nothing_waiting_says_so(auth, client, make_upcoming_event, make_registration):
+    make_registration(event=make_upcoming_event())
+    auth.as_role("admin")
+    assert "Nothing is waiting for staff." in words(client.get("/staff/"))
+
+
+def test_changes_by_others_since_the_previous_sign_in(auth, client, make_registration, make_staff):
+    colleague = make_staff("admin")
+    registration = make_registration()
+    admin = auth.as_role("admin")
+    assert "This is your first sign-in" in words(client.get("/staff/"))
+    auth.sign_out()
+    audit.record("registration.approve", registration, after={"state": "x"}, actor=colleague)
+    audit.record("registration.note", registration, after={"note": "mine"}, actor=admin)
+    db.session.commit()
+    auth.sign_in(admin.email)
+    page = words(client.get("/staff/"))
+    assert "1 change by others since" in page
+    assert "registration.approve" in page and "registration.note" not in page
+
+
+def test_old_changes_are_not_new(auth, client, make_registration, make_staff):
+    colleague = make_staff("admin")
+    admin = auth.as_role("admin")
+    auth.sign_out()
+    audit.record("registration.approve", make_registration(), after={}, actor=colleague)
+    db.session.commit()
+    admin.previous_sign_in_at = admin.last_sign_in_at = utcnow() + timedelta(minutes=1)
+    db.session.commit()
+    auth.sign_in(admin.email)  # the previous sign-in is now after the colleague's change
+    assert "Nothing changed since" in words(client.get("/staff/"))
