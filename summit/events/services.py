@@ -114,7 +114,7 @@ def refuse_slug_in_use(slug: str, *, other_than: Event | None = None) -> None:
     if other_than is not None:
         statement = statement.where(Event.id != other_than.id)
     if db.session.scalar(statement) is not None:
-        raise Conflict(f"Another event already uses the address {slug!r}.", field="slug")
+        raise Conflict(f"Another event already uses the address “{slug}”.", field="slug")
 
 
 def slug_is_locked(event: Event) -> bool:
@@ -132,7 +132,7 @@ def _check_slug_change(event: Event, slug: str) -> None:
     if slug_is_locked(event):
         raise Conflict(
             "This event is published and people have registered: its address stays "
-            f"{event.slug!r} so their tickets and links keep working.",
+            f"“{event.slug}” so their tickets and links keep working.",
             field="slug",
         )
     refuse_slug_in_use(slug, other_than=event)

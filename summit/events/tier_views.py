@@ -62,7 +62,7 @@ def create_tier(slug: str):
     except EventSetupError as error:
         show_refusal(form, error)
         return _tiers_page(event_or_404(slug), form, error.status_code)
-    flash(f"Tier {tier.name!r} added.", "success")
+    flash(f"Tier “{tier.name}” added.", "success")
     return redirect(url_for("events.tiers", slug=slug, _anchor=f"tier-{tier.id}"), code=303)
 
 
@@ -127,5 +127,5 @@ def delete_tier(slug: str, tier_id: int):
     except EventSetupError as error:
         flash(error.message, "danger")
         return _tiers_page(event_or_404(slug), status=error.status_code)
-    flash(f"Tier {name!r} deleted.", "success")
+    flash(f"Tier “{name}” deleted.", "success")
     return redirect(url_for("events.tiers", slug=slug), code=303)

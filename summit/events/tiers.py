@@ -115,7 +115,7 @@ def _refuse_slug_in_use(event: Event, slug: str, *, other_than: Tier | None = No
     for tier in event.tiers:
         if tier.slug == slug and tier is not other_than:
             raise Conflict(
-                f"The tier {tier.name!r} already uses {slug!r} in this event's links.",
+                f"The tier “{tier.name}” already uses “{slug}” in this event's links.",
                 field="slug",
             )
 
