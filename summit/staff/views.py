@@ -22,7 +22,9 @@ def home():
             .group_by(Registration.event_id)
         ).all()
     )
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
+    events = db.session.scalars(
+        select(Event).where(Event.archived_at.is_(None)).order_by(Event.starts_on.desc())
+    ).all()  # archived events are done with: admins find them on the events page
     return render_template("staff/home.html", events=events, counts=counts)
 
 

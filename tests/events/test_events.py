@@ -306,3 +306,11 @@ def test_checkin_staff_see_no_set_up_links(client, auth, make_event):
     auth.as_role("checkin")
     page = client.get("/staff/").get_data(as_text=True)
     assert '/staff/events/"' not in page and "/edit" not in page
+
+
+def test_an_archived_event_leaves_the_staff_home(client, admin, make_event):
+    kept, archived = make_event(name="Kept Summit"), make_event(name="Old Summit")
+    client.post(f"/staff/events/{archived.slug}/archive")
+    page = text(client.get("/staff/"))
+    assert kept.name in page and archived.name not in page
+    assert archived.name in text(client.get("/staff/events/"))
