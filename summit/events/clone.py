@@ -20,6 +20,7 @@ from summit.events.services import (
     SLUG_PATTERN,
     SLUG_RULE,
     Actor,
+    flush_new_address,
     refuse_slug_in_use,
     snapshot,
 )
@@ -70,7 +71,7 @@ def clone_event(source_id: int, *, slug: str, name: str, actor: Actor) -> Event:
         ]
         clone.sessions = [_copy_session(session, source.tz) for session in source.sessions]
         db.session.add(clone)
-        db.session.flush()
+        flush_new_address(slug)
         audit.record(
             "event.clone",
             clone,

@@ -32,7 +32,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from summit.events.services import EventDetails
+from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, EventDetails
 from summit.events.tiers import TierDetails
 from summit.forms import plain_text, strip
 from summit.payments.money import parse_cents
@@ -50,6 +50,12 @@ TIME_ZONES = (
 MAX_CAPACITY = 100_000
 MAX_PRICE_CENTS = 10_000_000  # $100,000: beyond any summit's fee, so a typo is caught
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+def reasonable_year(form, field) -> None:
+    """A year like 20288 is a typo; refusing it here also keeps time-zone arithmetic in range."""
+    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(YEAR_RULE)
 
 
 def _text(label: str, max_length: int, *, required: str | None = None, **kwargs):
@@ -82,8 +88,12 @@ class EventForm(FlaskForm):
 
     name = _text("Title", 200, required="Give the event a title.")
     slug = _text("Web address (slug)", 80, required="Give the event a web address, e.g. s5-2028.")
-    starts_on = DateField("First day", validators=[InputRequired("Give the first day.")])
-    ends_on = DateField("Last day", validators=[InputRequired("Give the last day.")])
+    starts_on = DateField(
+        "First day", validators=[InputRequired("Give the first day."), reasonable_year]
+    )
+    ends_on = DateField(
+        "Last day", validators=[InputRequired("Give the last day."), reasonable_year]
+    )
     timezone = SelectField("Time zone")
     venue_name = _text("Venue", 200)
     venue_address = _text("Venue address", 300)
@@ -91,10 +101,10 @@ class EventForm(FlaskForm):
         "Description", filters=[strip], validators=[Optional(), Length(max=5000), plain_text]
     )
     registration_opens_at = DateTimeLocalField(
-        "Registration opens", format=LOCAL_MINUTE, validators=[Optional()]
+        "Registration opens", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
     )
     registration_closes_at = DateTimeLocalField(
-        "Registration closes", format=LOCAL_MINUTE, validators=[Optional()]
+        "Registration closes", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
     )
     capacity = _capacity("Overall capacity (seats)")
     curriculum_id = SelectField("Curriculum taught", coerce=int)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from summit import audit
 from summit.certificates.services import set_credit_policy
@@ -26,6 +27,8 @@ from summit.transactions import lock_row, write_transaction
 Actor = StaffUser | str
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "Use lowercase letters, digits and single hyphens, e.g. s5-2028."
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # a typo like 20288 is caught, and a clone a year on fits
+YEAR_RULE = f"Give a date between {FIRST_YEAR} and {LAST_YEAR}."
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def create_event(details: EventDetails, *, actor: Actor) -> Event:
             default_required_minutes=details.required_minutes,
         )
         db.session.add(event)
-        db.session.flush()
+        flush_new_address(details.slug)
         audit.record("event.create", event, after=snapshot(event), actor=actor, event_id=event.id)
     return event
 
@@ -95,6 +98,9 @@ def check_details(details: EventDetails) -> None:
     """Rules that need nothing stored: slug shape, dates and window in order."""
     if not SLUG_PATTERN.match(details.slug):
         raise EventSetupError(SLUG_RULE, field="slug")
+    for name in ("starts_on", "ends_on"):
+        if not FIRST_YEAR <= getattr(details, name).year <= LAST_YEAR:
+            raise EventSetupError(YEAR_RULE, field=name)
     if details.ends_on < details.starts_on:
         raise EventSetupError("The last day is before the first day.", field="ends_on")
     opens, closes = details.registration_opens_at, details.registration_closes_at
@@ -115,6 +121,15 @@ def refuse_slug_in_use(slug: str, *, other_than: Event | None = None) -> None:
         statement = statement.where(Event.id != other_than.id)
     if db.session.scalar(statement) is not None:
         raise Conflict(f"Another event already uses the address “{slug}”.", field="slug")
+
+
+def flush_new_address(slug: str) -> None:
+    """Write the new event now; another admin saving the same address at the same
+    moment (PostgreSQL takes no table lock) gets the same answer as a slug in use."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"Another event already uses the address “{slug}”.", field="slug") from None
 
 
 def slug_is_locked(event: Event) -> bool:

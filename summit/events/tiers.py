@@ -15,7 +15,7 @@ from summit import audit
 from summit.events.errors import Conflict, EventSetupError
 from summit.events.services import SLUG_PATTERN, SLUG_RULE, Actor
 from summit.extensions import db
-from summit.models import Event, Registration, Tier
+from summit.models import Event, Registration, RegistrationState, Tier
 from summit.registration.services import seats_taken
 from summit.transactions import lock_row, write_transaction
 
@@ -56,6 +56,7 @@ def update_tier(tier: Tier, details: TierDetails, *, actor: Actor) -> Tier:
         event = lock_row(Event, tier.event_id)
         tier = _tier_of(event, tier.id)
         _refuse_slug_in_use(event, details.slug, other_than=tier)
+        _check_price_change(tier, details.price_cents)
         taken = seats_taken(event, tier)
         if details.capacity is not None and details.capacity < taken:
             raise Conflict(
@@ -100,6 +101,25 @@ def delete_tier(tier: Tier, *, actor: Actor) -> None:
             )
         audit.record("tier.delete", tier, before=_values(tier), actor=actor)
         db.session.delete(tier)
+
+
+def _check_price_change(tier: Tier, price_cents: int) -> None:
+    """What people owe follows their tier's price, so a tier people are in keeps its price:
+    a new price would change their bills (or leave a confirmed free seat unpaid)."""
+    if price_cents == tier.price_cents:
+        return
+    active = db.session.scalar(
+        select(func.count()).where(
+            Registration.tier_id == tier.id, Registration.state != RegistrationState.CANCELLED
+        )
+    )
+    if active:
+        people = "person is" if active == 1 else "people are"
+        raise Conflict(
+            f"{active} {people} registered at {tier.price_label}: what they owe follows this "
+            "price. Close this tier and add one at the new price instead.",
+            field="price",
+        )
 
 
 def _check(details: TierDetails) -> None:

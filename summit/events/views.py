@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from summit.errors import render_error
 from summit.events import clone_views, services, tier_views
 from summit.events.blueprint import ADMIN, acting_staff, bp, show_refusal
 from summit.events.errors import EventSetupError
@@ -118,8 +119,7 @@ def _change(slug: str, run: Callable[..., Event], done: str) -> Response | tuple
     """One button's service; a refusal comes back on the edit page with its reason."""
     event = event_or_404(slug)
     if not ActionForm().validate_on_submit():
-        flash("This form has expired; please try again.", "danger")
-        return redirect(url_for("events.edit", slug=slug), code=303)
+        return render_error(400, "This form has expired; reload the page and try again.")
     try:
         run(event.id, actor=acting_staff())
     except EventSetupError as error:

@@ -128,6 +128,14 @@ def test_the_new_event_form_shows_every_field(client, admin, curricula):
         ({"starts_on": "June 20"}, "starts_on", "Not a valid date value.", 400),
         ({"timezone": "Mars/Olympus"}, "timezone", "Not a valid choice", 400),
         ({"name": "x" * 201}, "name", "Field cannot be longer than 200 characters.", 400),
+        ({"ends_on": "9999-12-31"}, "ends_on", "Give a date between 2000 and 2099.", 400),
+        (
+            {"registration_opens_at": "9999-12-31T23:59"},
+            "registration_opens_at",
+            "Give a date between 2000 and 2099.",
+            400,
+        ),
+        ({"description": "a\x01b"}, "description", "characters that are not allowed", 400),
     ],
 )
 def test_bad_input_comes_back_beside_its_field(
@@ -150,6 +158,20 @@ def test_a_slug_in_use_is_refused_beside_the_field(client, admin, make_event):
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Another event already uses the address" in page.split('id="slug-error"')[1]
+    assert db.session.scalar(select(Event).where(Event.name == "S5 Summit 2028")) is None
+
+
+def test_two_admins_saving_one_address_at_once_get_a_conflict(
+    client, admin, make_event, monkeypatch
+):
+    """The check before the insert can miss a concurrent save; the unique index cannot."""
+    from summit.events import services
+
+    taken = make_event(slug="s5-2028")
+    monkeypatch.setattr(services, "refuse_slug_in_use", lambda slug, other_than=None: None)
+    response = client.post("/staff/events/new", data=event_form(curriculum_id=taken.curriculum_id))
+    assert response.status_code == 409
+    assert "Another event already uses" in response.get_data(as_text=True)
     assert db.session.scalar(select(Event).where(Event.name == "S5 Summit 2028")) is None
 
 

@@ -191,3 +191,20 @@ def test_a_tier_of_another_event_is_not_found(client, admin, make_event):
     assert client.get(f"/staff/events/{event.slug}/tiers/{tier.id}").status_code == 404
     assert client.post(f"/staff/events/{event.slug}/tiers/{tier.id}/delete").status_code == 404
     assert ordered(other) == ["sro", "security"]
+
+
+def test_a_tier_people_are_in_keeps_its_price(client, admin, make_event, make_registration):
+    event = make_event()
+    sro, fee = event.tiers
+    make_registration(event=event, tier=sro)
+    form = tier_form(name=sro.name, slug="sro", price="25", capacity="")
+    response = client.post(f"/staff/events/{event.slug}/tiers/{sro.id}", data=form)
+    assert response.status_code == 409
+    error = response.get_data(as_text=True).split('id="price-error"')[1]
+    assert "1 person is registered at Free" in error and "Close this tier" in error
+    assert reload(sro).price_cents == 0
+    # Nobody in the fee tier (a cancelled registration does not count): its price may change.
+    make_registration(event=event, tier=fee, state="cancelled")
+    form = tier_form(name=fee.name, slug=fee.slug, price="65", capacity="")
+    response = client.post(f"/staff/events/{event.slug}/tiers/{fee.id}", data=form)
+    assert response.status_code == 303 and reload(fee).price_cents == 6500
