@@ -84,6 +84,8 @@ def update_event(event_id: int, details: EventDetails, *, actor: Actor) -> Event
         before = snapshot(event)
         for name, value in details.columns().items():
             setattr(event, name, value)
+        if event.slug != before["slug"]:
+            flush_new_address(event.slug)
         audit.record_event_change("event.update", event, before, snapshot(event), actor)
         set_credit_policy(
             event,
@@ -133,9 +135,9 @@ def flush_new_address(slug: str) -> None:
 
 
 def slug_is_locked(event: Event) -> bool:
-    """A published event with registrations keeps its address: tickets, emails and
-    agencies' links point to it."""
-    return event.is_published and registration_count(event) > 0
+    """An event people registered for keeps its address: their tickets, emails and
+    agencies' links point to it. Unpublished too: unpublishing first is no way round."""
+    return registration_count(event) > 0
 
 
 def registration_count(event: Event) -> int:
@@ -146,7 +148,7 @@ def registration_count(event: Event) -> int:
 def _check_slug_change(event: Event, slug: str) -> None:
     if slug_is_locked(event):
         raise Conflict(
-            "This event is published and people have registered: its address stays "
+            "People have registered for this event: its address stays "
             f"“{event.slug}” so their tickets and links keep working.",
             field="slug",
         )
