@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from summit.certificates.verify import bp as verify_bp
     from summit.certificates.views import bp as certificates_bp
     from summit.checkin.views import bp as checkin_bp
+    from summit.events.views import bp as events_bp
     from summit.payments.views import bp as payments_bp
     from summit.portal.views import bp as portal_bp
     from summit.public.views import bp as public_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         staff_bp,
         admin_bp,
+        events_bp,
         checkin_bp,
         api_bp,
         certificates_bp,

@@ -736,13 +736,17 @@ def set_credit_policy(
     """Change the ESD's credit policy for ``event``; audited, committed once.
 
     Certificates already issued keep what they printed; a re-issue uses the new policy.
+    Inside another write transaction (the event editor's) it joins that one.
     """
-    before = {
-        "default_required_minutes": event.default_required_minutes,
-        "checkin_grace_minutes": event.checkin_grace_minutes,
-    }
-    event.default_required_minutes = required_minutes
-    event.checkin_grace_minutes = grace_minutes
-    after = {"default_required_minutes": required_minutes, "checkin_grace_minutes": grace_minutes}
-    audit.record_event_change("event.credit_policy", event, before, after, actor)
-    db.session.commit()
+    with write_transaction():
+        before = {
+            "default_required_minutes": event.default_required_minutes,
+            "checkin_grace_minutes": event.checkin_grace_minutes,
+        }
+        event.default_required_minutes = required_minutes
+        event.checkin_grace_minutes = grace_minutes
+        after = {
+            "default_required_minutes": required_minutes,
+            "checkin_grace_minutes": grace_minutes,
+        }
+        audit.record_event_change("event.credit_policy", event, before, after, actor)

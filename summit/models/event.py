@@ -39,6 +39,9 @@ class Event(db.Model):
     registration_closes_at: Mapped[datetime | None]
     capacity: Mapped[int | None]
     is_published: Mapped[bool] = mapped_column(default=True)
+    # Archived: over and done with; off every list, its records (certificates, scans) kept.
+    archived_at: Mapped[datetime | None]
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id"))
     default_required_minutes: Mapped[int] = mapped_column(default=60)
     credit_mode: Mapped[str] = mapped_column(String(20), default="full_session")

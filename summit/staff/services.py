@@ -60,7 +60,7 @@ class ControlRoom:
 
 
 def events_with_counts() -> tuple[list[Event], dict[int, int]]:
-    """Every event, newest first, and how many registrations each holds (cancelled not
+    """Every event not archived, newest first, and how many registrations each holds (cancelled not
     counted), in two queries whatever the number of events."""
     counts = dict(
         db.session.execute(
@@ -69,7 +69,11 @@ def events_with_counts() -> tuple[list[Event], dict[int, int]]:
             .group_by(Registration.event_id)
         ).all()
     )
-    events = list(db.session.scalars(select(Event).order_by(Event.starts_on.desc())))
+    events = list(
+        db.session.scalars(
+            select(Event).where(Event.archived_at.is_(None)).order_by(Event.starts_on.desc())
+        )
+    )  # archived events are done with: admins find them on the events page
     return events, counts
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import MetaData, create_engine, make_url, text
 
 from summit import create_app
 from summit.extensions import db
@@ -83,36 +84,92 @@ def _certificates(columns: str) -> list[tuple]:
         return [tuple(row) for row in rows]
 
 
+def _old_registrations(curriculum_id: int) -> list[SimpleNamespace]:
+    """Two registrations written with the columns of that revision, not today's models
+    (a column added later would be missing from the table)."""
+    stamp = {"created_at": datetime(2027, 1, 4, 12, 0), "updated_at": datetime(2027, 1, 4, 12, 0)}
+    with db.engine.begin() as conn:
+        tables = MetaData()
+        tables.reflect(conn, only=["event", "tier", "person", "registration"])
+        event_id = conn.execute(
+            tables.tables["event"]
+            .insert()
+            .values(
+                slug="s5-2027",
+                name="S5 2027",
+                description="",
+                starts_on=date(2027, 6, 15),
+                ends_on=date(2027, 6, 16),
+                timezone="America/Los_Angeles",
+                venue_name="",
+                venue_address="",
+                is_published=True,
+                curriculum_id=curriculum_id,
+                default_required_minutes=60,
+                credit_mode="full_session",
+                **stamp,
+            )
+        ).inserted_primary_key[0]
+        tier_id = conn.execute(
+            tables.tables["tier"]
+            .insert()
+            .values(
+                event_id=event_id,
+                slug="sro",
+                name="SRO",
+                price_cents=0,
+                currency="USD",
+                eligibility="",
+                requires_approval=False,
+                is_open=True,
+                position=0,
+            )
+        ).inserted_primary_key[0]
+        registrations = []
+        for n in range(2):
+            person_id = conn.execute(
+                tables.tables["person"]
+                .insert()
+                .values(
+                    email=f"p{n}@ypd.example",
+                    first_name="A",
+                    last_name=f"B{n}",
+                    phone="",
+                    agency="",
+                    job_title="",
+                    role_type="sro",
+                    **stamp,
+                )
+            ).inserted_primary_key[0]
+            registration_id = conn.execute(
+                tables.tables["registration"]
+                .insert()
+                .values(
+                    event_id=event_id,
+                    person_id=person_id,
+                    tier_id=tier_id,
+                    state="confirmed",
+                    ticket_code=f"TICKET{n}",
+                    school_district="",
+                    accommodations="",
+                    **stamp,
+                )
+            ).inserted_primary_key[0]
+            registrations.append(SimpleNamespace(id=registration_id, event_id=event_id))
+    return registrations
+
+
 def test_the_status_migration_names_what_the_old_columns_meant(empty_database_url):
     """Reserved rows (no file, "pending issue") become pending without their made-up
     revocation; a "Superseded…" revocation becomes superseded, others revoked."""
     from summit.curricula import STATUTE_CODE, ensure_curricula
-    from summit.models import Event, Person, Registration, Tier
 
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url}
     )
     with app.app_context():
         upgrade(revision=BEFORE_CERTIFICATE_STATUS)
-        event = Event(
-            slug="s5-2027",
-            name="S5 2027",
-            starts_on=date(2027, 6, 15),
-            ends_on=date(2027, 6, 16),
-            curriculum=ensure_curricula()[STATUTE_CODE],
-        )
-        tier = Tier(event=event, slug="sro", name="SRO")
-        people = [
-            Person(email=f"p{n}@ypd.example", first_name="A", last_name=f"B{n}") for n in range(2)
-        ]
-        first, second = (
-            Registration(
-                event=event, person=person, tier=tier, state="confirmed", ticket_code=f"TICKET{n}"
-            )
-            for n, person in enumerate(people)
-        )
-        db.session.add_all([first, second])
-        db.session.commit()
+        first, second = _old_registrations(ensure_curricula()[STATUTE_CODE].id)
         with db.engine.begin() as conn:
             _old_certificate(conn, first, 1, "a-v1.pdf", revoked="Superseded by version 2.")
             _old_certificate(conn, first, 2, "a-v2.pdf")

@@ -1,0 +1,214 @@
+"""The event, tier and clone forms: they read what staff type into plain values.
+
+Format only (a date, a number, an email); the rules that compare values with each
+other or with stored data live in the services, which name the field to show
+their message beside.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, EventDetails
+from summit.events.tiers import TierDetails
+from summit.forms import plain_text, strip
+from summit.payments.money import parse_cents
+
+TIME_ZONES = (
+    ("America/Los_Angeles", "Pacific (Yakima, Seattle)"),
+    ("America/Boise", "Mountain (Boise)"),
+    ("America/Denver", "Mountain (Denver)"),
+    ("America/Phoenix", "Arizona"),
+    ("America/Chicago", "Central"),
+    ("America/New_York", "Eastern"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+)
+MAX_CAPACITY = 100_000
+MAX_PRICE_CENTS = 10_000_000  # $100,000: beyond any summit's fee, so a typo is caught
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+def reasonable_year(form, field) -> None:
+    """A year like 20288 is a typo; refusing it here also keeps time-zone arithmetic in range."""
+    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(YEAR_RULE)
+
+
+def _text(label: str, max_length: int, *, required: str | None = None, **kwargs):
+    validators = [DataRequired(required)] if required else [Optional()]
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[*validators, Length(max=max_length), plain_text],
+        **kwargs,
+    )
+
+
+def _capacity(label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(0, MAX_CAPACITY, "Give a number of seats from 0 to 100,000."),
+        ],
+    )
+
+
+class EventForm(FlaskForm):
+    """Title, address, dates, venue, registration window, capacity, curriculum, contact."""
+
+    STORED = (
+        "name", "slug", "starts_on", "ends_on", "timezone", "venue_name", "venue_address",
+        "description", "capacity", "curriculum_id", "contact_email",
+    )  # fmt: skip
+
+    name = _text("Title", 200, required="Give the event a title.")
+    slug = _text("Web address (slug)", 80, required="Give the event a web address, e.g. s5-2028.")
+    starts_on = DateField(
+        "First day", validators=[InputRequired("Give the first day."), reasonable_year]
+    )
+    ends_on = DateField(
+        "Last day", validators=[InputRequired("Give the last day."), reasonable_year]
+    )
+    timezone = SelectField("Time zone")
+    venue_name = _text("Venue", 200)
+    venue_address = _text("Venue address", 300)
+    description = TextAreaField(
+        "Description", filters=[strip], validators=[Optional(), Length(max=5000), plain_text]
+    )
+    registration_opens_at = DateTimeLocalField(
+        "Registration opens", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
+    )
+    registration_closes_at = DateTimeLocalField(
+        "Registration closes", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
+    )
+    capacity = _capacity("Overall capacity (seats)")
+    curriculum_id = SelectField("Curriculum taught", coerce=int)
+    required_minutes = IntegerField(
+        "Minutes of sessions that complete a subject",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(1, 600)],
+    )
+    contact_email = EmailField(
+        "Contact email",
+        filters=[strip],
+        validators=[Optional(), Length(max=254), Email("Enter an email address."), plain_text],
+    )
+
+    def __init__(self, *args, curricula=(), stored_zone: str | None = None, **kwargs) -> None:
+        """``stored_zone``: the event's zone, offered even when not in the usual list."""
+        super().__init__(*args, **kwargs)
+        self.curriculum_id.choices = [SelectChoice(c.id, c.name) for c in curricula]
+        zones = [SelectChoice(value, label) for value, label in TIME_ZONES]
+        known = {value for value, _label in TIME_ZONES}
+        if stored_zone and stored_zone not in known:
+            zones.append(SelectChoice(stored_zone, stored_zone))
+        self.timezone.choices = zones
+
+    def details(self) -> EventDetails:
+        tz = ZoneInfo(self.timezone.data)
+        return EventDetails(
+            name=self.name.data,
+            slug=self.slug.data,
+            description=self.description.data or "",
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            timezone=self.timezone.data,
+            venue_name=self.venue_name.data or "",
+            venue_address=self.venue_address.data or "",
+            registration_opens_at=_utc(self.registration_opens_at.data, tz),
+            registration_closes_at=_utc(self.registration_closes_at.data, tz),
+            capacity=self.capacity.data,
+            curriculum_id=self.curriculum_id.data,
+            required_minutes=self.required_minutes.data,
+            contact_email=self.contact_email.data or "",
+        )
+
+    @classmethod
+    def local_window(cls, event) -> dict[str, datetime | None]:
+        """The stored window as the event's wall-clock times, to fill the form."""
+        return {
+            name: getattr(event, name).astimezone(event.tz).replace(tzinfo=None)
+            if getattr(event, name)
+            else None
+            for name in ("registration_opens_at", "registration_closes_at")
+        }
+
+
+def _utc(local: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return local.replace(tzinfo=tz).astimezone(UTC) if local else None
+
+
+class TierForm(FlaskForm):
+    """One way to register: name, link name, price, seats, approval, eligibility, open."""
+
+    name = _text("Name", 200, required="Give the tier a name.")
+    slug = _text(
+        "Link name",
+        80,
+        required="Give the tier a link name, e.g. sro.",
+        render_kw={"autocomplete": "off"},
+    )
+    price = StringField(
+        "Price (USD, 0 for free)",
+        filters=[strip],
+        validators=[InputRequired("Give a price; 0 makes the tier free.")],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    capacity = _capacity("Capacity (seats; empty for no limit of its own)")
+    requires_approval = BooleanField("Staff approve each registration")
+    eligibility = TextAreaField(
+        "Who may choose it", filters=[strip], validators=[Optional(), Length(max=2000), plain_text]
+    )
+    is_open = BooleanField("Open for registration", default=True)
+
+    def validate_price(self, field) -> None:
+        if (field.data or "").lstrip("$ ").startswith("-"):
+            raise ValidationError("A price cannot be negative.")
+        try:
+            cents = parse_cents(field.data or "")
+        except ValueError:
+            raise ValidationError("Enter a price in dollars, like 50 or 50.00.") from None
+        if cents > MAX_PRICE_CENTS:
+            raise ValidationError("Enter a price of at most $100,000.")
+
+    def details(self) -> TierDetails:
+        return TierDetails(
+            name=self.name.data,
+            slug=self.slug.data,
+            price_cents=parse_cents(self.price.data),
+            capacity=self.capacity.data,
+            requires_approval=self.requires_approval.data,
+            eligibility=self.eligibility.data or "",
+            is_open=self.is_open.data,
+        )
+
+
+class CloneForm(FlaskForm):
+    """Next year's title and address; everything else is copied and moved 52 weeks on."""
+
+    name = _text("Title of the new event", 200, required="Give the new event a title.")
+    slug = _text("Web address of the new event", 80, required="Give the new event a web address.")

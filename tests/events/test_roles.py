@@ -1,0 +1,76 @@
+"""Only admins set up events: check-in staff get 403, anonymous visitors the sign-in page."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import AuditLog, Event, Tier
+from tests.helpers import reload
+
+ROUTES = [
+    ("get", "/staff/events/"),
+    ("get", "/staff/events/new"),
+    ("post", "/staff/events/new"),
+    ("get", "/staff/events/{slug}/edit"),
+    ("post", "/staff/events/{slug}/edit"),
+    ("post", "/staff/events/{slug}/publish"),
+    ("post", "/staff/events/{slug}/unpublish"),
+    ("post", "/staff/events/{slug}/archive"),
+    ("post", "/staff/events/{slug}/restore"),
+    ("get", "/staff/events/{slug}/tiers"),
+    ("post", "/staff/events/{slug}/tiers"),
+    ("get", "/staff/events/{slug}/tiers/{tier}"),
+    ("post", "/staff/events/{slug}/tiers/{tier}"),
+    ("post", "/staff/events/{slug}/tiers/{tier}/move"),
+    ("post", "/staff/events/{slug}/tiers/{tier}/delete"),
+    ("get", "/staff/events/{slug}/clone"),
+    ("post", "/staff/events/{slug}/clone"),
+]
+FORM = {
+    "name": "Changed",
+    "slug": "changed",
+    "price": "0",
+    "direction": "up",
+    "starts_on": "2030-01-01",
+    "ends_on": "2030-01-02",
+    "timezone": "America/Los_Angeles",
+    "required_minutes": "60",
+}
+
+
+def _call(client, method: str, url: str, event: Event):
+    url = url.format(slug=event.slug, tier=event.tiers[1].id)
+    return client.get(url) if method == "get" else client.post(url, data=FORM)
+
+
+def _unchanged(event: Event, before: tuple) -> None:
+    event = reload(event)
+    assert (event.slug, event.name, event.is_published, event.archived_at) == before
+    assert [tier.slug for tier in db.session.scalars(select(Tier).order_by(Tier.position))] == [
+        "sro",
+        "security",
+    ]
+    assert db.session.scalar(select(AuditLog).where(AuditLog.object_type != "staffuser")) is None
+    assert len(db.session.scalars(select(Event)).all()) == 1
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, make_event, method, url):
+    event = make_event()
+    before = (event.slug, event.name, event.is_published, event.archived_at)
+    response = _call(client, method, url, event)
+    assert response.status_code == 302
+    assert "/staff/sign-in" in response.headers["Location"]
+    _unchanged(event, before)
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+def test_checkin_staff_are_refused(client, auth, make_event, method, url):
+    event = make_event()
+    auth.as_role("checkin")
+    before = (event.slug, event.name, event.is_published, event.archived_at)
+    response = _call(client, method, url, event)
+    assert response.status_code == 403
+    _unchanged(event, before)
