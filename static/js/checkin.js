@@ -318,6 +318,9 @@ function init(root) {
             item.checked_in_at ? el("span", { class: "badge text-bg-warning" }, `In since ${item.checked_in_at}`) : "",
           ),
           button,
+          item.payment_url
+            ? el("a", { class: "btn btn-outline-primary", href: item.payment_url }, "Take payment", el("span", { class: "visually-hidden" }, `: ${item.name}`))
+            : "",
         );
       }),
     );

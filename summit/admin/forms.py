@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from summit.forms import plain_text, strip
+from summit.payments.forms import check_amount
 from summit.payments.money import format_cents, parse_cents
 
 MANUAL_METHOD_CHOICES = [
@@ -46,12 +47,7 @@ class PaymentForm(FlaskForm):
     )
 
     def validate_amount(self, field) -> None:
-        try:
-            cents = parse_cents(field.data or "")
-        except ValueError:
-            raise ValidationError("Enter an amount in dollars, like 50 or 50.00.") from None
-        if cents <= 0:
-            raise ValidationError("Enter an amount greater than zero.")
+        check_amount(field)
 
     @property
     def amount_cents(self) -> int:

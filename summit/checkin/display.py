@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from flask import url_for
+
 from summit.checkin.services import ScanResult
-from summit.models import Checkin, CheckinResult, Registration
+from summit.models import Checkin, CheckinResult, Registration, RegistrationState
 
 
 def scan_message(result: ScanResult, timezone: str) -> str:
@@ -64,4 +66,9 @@ def search_item(registration: Registration, checked: Checkin | None, tz: tzinfo)
         "state_badge": registration.state.door_badge,
         "code": registration.ticket_code,
         "checked_in_at": checked.scanned_at.astimezone(tz).strftime("%H:%M") if checked else None,
+        "payment_url": url_for(
+            "checkin.desk_payment", slug=registration.event.slug, registration_id=registration.id
+        )
+        if registration.state == RegistrationState.AWAITING_PAYMENT
+        else None,
     }

@@ -34,6 +34,7 @@ SETTINGS = (
     "description", "timezone", "venue_name", "venue_address", "capacity", "curriculum_id",
     "default_required_minutes", "credit_mode", "checkin_grace_minutes",
     "certificate_signer_name", "certificate_signer_title", "contact_email",
+    "confirm_on_purchase_order",
 )  # fmt: skip
 TIER_FIELDS = (
     "slug", "name", "price_cents", "currency", "eligibility", "capacity",

@@ -83,7 +83,7 @@ class EventForm(FlaskForm):
 
     STORED = (
         "name", "slug", "starts_on", "ends_on", "timezone", "venue_name", "venue_address",
-        "description", "capacity", "curriculum_id", "contact_email",
+        "description", "capacity", "curriculum_id", "contact_email", "confirm_on_purchase_order",
     )  # fmt: skip
 
     name = _text("Title", 200, required="Give the event a title.")
@@ -118,6 +118,10 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(max=254), Email("Enter an email address."), plain_text],
     )
 
+    confirm_on_purchase_order = BooleanField(
+        "A purchase-order number confirms a fee-tier registration (the district pays later)"
+    )
+
     def __init__(self, *args, curricula=(), stored_zone: str | None = None, **kwargs) -> None:
         """``stored_zone``: the event's zone, offered even when not in the usual list."""
         super().__init__(*args, **kwargs)
@@ -145,6 +149,7 @@ class EventForm(FlaskForm):
             curriculum_id=self.curriculum_id.data,
             required_minutes=self.required_minutes.data,
             contact_email=self.contact_email.data or "",
+            confirm_on_purchase_order=bool(self.confirm_on_purchase_order.data),
         )
 
     @classmethod

@@ -49,6 +49,7 @@ class EventDetails:
     curriculum_id: int
     required_minutes: int
     contact_email: str
+    confirm_on_purchase_order: bool = False
 
     def columns(self) -> dict[str, Any]:
         """The values stored on the event row itself (minutes go through the credit policy)."""

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
@@ -47,6 +47,8 @@ class Event(db.Model):
     credit_mode: Mapped[str] = mapped_column(String(20), default="full_session")
     # ESD policy: how early a session scan may come and still earn credit.
     checkin_grace_minutes: Mapped[int] = mapped_column(default=30)
+    # Districts pay after the event: a purchase-order number confirms a fee-tier seat.
+    confirm_on_purchase_order: Mapped[bool] = mapped_column(default=False, server_default=false())
     certificate_signer_name: Mapped[str] = mapped_column(String(200), default="")
     certificate_signer_title: Mapped[str] = mapped_column(String(200), default="")
     signature_path: Mapped[str] = mapped_column(String(300), default="")

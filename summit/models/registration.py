@@ -74,7 +74,7 @@ class Payment(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "method IN ('invoice', 'check', 'card', 'waiver', 'refund')", name="method"
+            "method IN ('invoice', 'check', 'cash', 'card', 'waiver', 'refund')", name="method"
         ),
     )
 

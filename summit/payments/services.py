@@ -31,15 +31,17 @@ from summit.payments.errors import (
 )
 from summit.payments.money import format_cents
 from summit.payments.providers import card_enabled, stripe_client
-from summit.registration.services import payment_recorded
+from summit.registration.services import change_state, payment_recorded
 from summit.transactions import write_transaction
 from summit.urls import absolute_url
 
 Actor = StaffUser | str
 
-PAYMENT_METHODS = ("invoice", "check", "card", "waiver", "refund")
+PAYMENT_METHODS = ("invoice", "check", "cash", "card", "waiver", "refund")
 # Methods staff may record by hand from the registrations page.
 MANUAL_METHODS = ("check", "invoice")
+# What door staff take at the desk; a check needs its number, for the books.
+DESK_METHODS = ("cash", "check")
 # Stripe events that mean "a Checkout Session may now be paid".
 PAID_SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 STRIPE_ACTOR = "stripe:webhook"
@@ -94,6 +96,9 @@ def request_invoice(
         attachments=[invoice_attachment(invoice)],
         context=invoice_mail_context(invoice),
     )
+    if purchase_order and registration.event.confirm_on_purchase_order:
+        # The district pays by the invoice's due date, often after the event.
+        change_state(registration, RegistrationState.CONFIRMED, actor=actor, email_kind="confirmed")
     return invoice
 
 
@@ -272,6 +277,30 @@ def record_payment(
     )
     payment_recorded(registration, actor=actor)
     return payment
+
+
+def take_desk_payment(
+    registration: Registration,
+    *,
+    method: str,
+    amount_cents: int,
+    reference: str = "",
+    actor: Actor,
+) -> Payment:
+    """Cash or a check handed over at the door: recorded like any payment, so a fee-tier
+    walk-in paid in full is confirmed and can be checked in at once."""
+    if method not in DESK_METHODS:
+        raise InvalidPayment("At the desk, take cash or a check.")
+    if method == "check" and not reference.strip():
+        raise InvalidPayment("Enter the check number.")
+    return record_payment(
+        registration,
+        amount_cents=amount_cents,
+        method=method,
+        reference=reference,
+        note="Taken at the check-in desk.",
+        actor=actor,
+    )
 
 
 @write_transaction()

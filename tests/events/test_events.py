@@ -340,3 +340,14 @@ def test_an_archived_event_leaves_the_staff_home(client, admin, make_event):
     page = text(client.get("/staff/"))
     assert kept.name in page and archived.name not in page
     assert archived.name in text(client.get("/staff/events/"))
+
+
+def test_an_admin_lets_purchase_orders_confirm(client, admin, make_event):
+    event = make_event()
+    form = event_form(event, confirm_on_purchase_order="y")
+    assert client.post(f"/staff/events/{event.slug}/edit", data=form).status_code == 303
+    assert reload(event).confirm_on_purchase_order is True
+    assert (
+        client.post(f"/staff/events/{event.slug}/edit", data=event_form(event)).status_code == 303
+    )
+    assert reload(event).confirm_on_purchase_order is False  # an unticked box turns it off
