@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
+
+if TYPE_CHECKING:
+    from summit.models.event import Event
 
 ROLE_TYPES = ("sro", "security", "other")
 STAFF_ROLES = ("admin", "checkin")
@@ -72,14 +76,25 @@ class StaffUser(UserMixin, db.Model):
         return self.name or self.email
 
 
+api_token_event = Table(
+    "api_token_event",
+    db.metadata,
+    Column("api_token_id", ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class ApiToken(db.Model):
     """A bearer token for scanner apps, made by an admin for one staff account.
 
     Only a SHA-256 hash is stored; the token itself is shown once at creation.
-    Requests made with it act as that staff member, with that member's role.
+    Requests made with it act as that staff member, within the token's scope:
+    its ``role`` (never above the member's) and its ``events`` (or every event
+    the role may see when ``all_events``; see ``summit.auth.api_tokens``).
     """
 
     __tablename__ = "api_token"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'checkin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
@@ -89,5 +104,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    role: Mapped[str] = mapped_column(String(20), default="checkin")
+    all_events: Mapped[bool] = mapped_column(default=False)
 
     staff_user: Mapped[StaffUser] = relationship()
+    events: Mapped[list[Event]] = relationship(secondary=api_token_event, order_by="Event.slug")
