@@ -66,6 +66,15 @@ class StaffUser(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # Moved on sign-out, password change and deactivation: sessions holding an
+    # older version stop working, copied cookies included (see ``get_id``).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last TOTP time step accepted: a code works once, not for its whole window.
+    totp_last_step: Mapped[int | None]
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_admin(self) -> bool:
@@ -74,6 +83,22 @@ class StaffUser(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+
+class SignInFailure(db.Model):
+    """Failed staff sign-ins in a row for one email address, whether an account has it or not.
+
+    Counting unknown addresses too keeps a lock from telling whether an account
+    exists (``summit.auth.lockout``).
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 api_token_event = Table(
