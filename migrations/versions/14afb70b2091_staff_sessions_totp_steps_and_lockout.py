@@ -40,8 +40,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('staff_user', schema=None) as batch_op:
-        batch_op.drop_column('totp_last_step')
-        batch_op.drop_column('session_version')
+    # Not in batch mode: SQLite would copy staff_user and drop the original, which its
+    # foreign keys refuse once tokens or scans point at a staff member. Both columns
+    # have no constraint, so SQLite (3.35 and later) drops them in place.
+    op.drop_column('staff_user', 'totp_last_step')
+    op.drop_column('staff_user', 'session_version')
 
     op.drop_table('sign_in_failure')

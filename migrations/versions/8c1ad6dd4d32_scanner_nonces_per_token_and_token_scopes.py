@@ -74,9 +74,8 @@ def downgrade():
         batch_op.drop_column('api_token_id')
         batch_op.drop_column('nonce_scope')
 
+    op.drop_table('api_token_event')  # first: SQLite copies api_token below
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_api_token_role'), type_='check')
         batch_op.drop_column('all_events')
         batch_op.drop_column('role')
-
-    op.drop_table('api_token_event')
