@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache, wraps
+from functools import cache
 from typing import Any
 
 import flask
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, url_for
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
 from summit.api import schemas
+from summit.api.access import checkins_by_nonce, error, scope, scoped_event, token_required
 from summit.api.document import ApiBlueprint, build_document, invalid_message, problems
 from summit.api.schemas import Holder, ScanAnswer
-from summit.auth.api_tokens import TokenScope, staff_for_token, token_scope
 from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError
 from summit.checkin.services import (
@@ -30,11 +30,9 @@ from summit.checkin.services import (
     annul_checkin,
     check_in,
     matching,
-    nonce_scope,
 )
 from summit.errors import render_error
 from summit.extensions import csrf, db
-from summit.loaders import find_event
 from summit.models import (
     AgendaSession,
     Checkin,
@@ -60,18 +58,6 @@ ERRORS = {
 }
 
 
-def error(status: int, message: str, fields: dict[str, str] | None = None):
-    """An answer in the one error shape (``schemas.Error``); a 401 says how to authenticate."""
-    body: dict[str, Any] = {"status": status, "message": message}
-    if fields:
-        body["fields"] = fields
-    response = jsonify(schemas.Error().dump({"error": body}))
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="summit"'
-    return response
-
-
 def answers(*codes: int, **described: str) -> Callable:
     """Document the errors an operation can answer, each with the one error shape.
 
@@ -85,23 +71,6 @@ def answers(*codes: int, **described: str) -> Callable:
         return view
 
     return decorate
-
-
-def token_required(view: Callable) -> Callable:
-    """Act as the staff member of a live bearer token; 401 otherwise (before reading the body)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        staff = staff_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        scope = token_scope(token.strip(), staff) if staff is not None else None
-        if staff is None or scope is None:
-            return error(401, "Send a valid API token: Authorization: Bearer <token>.")
-        g.api_staff = staff
-        g.api_scope = scope
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.errorhandler(HTTPException)
@@ -121,18 +90,6 @@ def _checkin_error(problem: CheckinError):
 
 
 bp.after_request(no_store)  # answers name people
-
-
-def _scope() -> TokenScope:
-    return g.api_scope
-
-
-def _event(slug: str) -> Event | None:
-    """The event named in the URL when the token's scope covers it, else None (a 404)."""
-    event = find_event(slug)
-    if event is None or not _scope().covers(event.id, event.is_published):
-        return None
-    return event
 
 
 def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:
@@ -177,7 +134,7 @@ def events():
     """The token's events, newest first"""
     rows = db.session.scalars(
         select(Event)
-        .where(_scope().event_filter())
+        .where(scope().event_filter())
         .order_by(Event.starts_on.desc(), Event.id.desc())
     )
     return {"items": rows}
@@ -215,11 +172,11 @@ def checkins(scan: dict[str, Any], slug: str):
         found = db.session.execute(
             select(Event.id, Event.timezone, Event.is_published).where(Event.slug == slug)
         ).first()
-    if found is None or not _scope().covers(found.id, found.is_published):
+    if found is None or not scope().covers(found.id, found.is_published):
         return error(404, "There is no such event.")
     event_id, timezone, _published = found
     result = check_in(
-        event_id, staff=g.api_staff, source="api", api_token_id=_scope().token_id, **scan
+        event_id, staff=g.api_staff, source="api", api_token_id=scope().token_id, **scan
     )
     holder = None
     if (registration := result.registration) is not None:
@@ -238,7 +195,7 @@ def checkins(scan: dict[str, Any], slug: str):
 @answers(401, 403, 404, 422)
 def registrations(slug: str, q: str, after: int, limit: int, updated_since: datetime | None = None):
     """Registrations with their check-ins, for offline decisions"""
-    event = _event(slug)
+    event = scoped_event(slug)
     if event is None:
         return error(404, "There is no such event.")
     server_time = utcnow()
@@ -279,7 +236,7 @@ def registrations(slug: str, q: str, after: int, limit: int, updated_since: date
 @answers(401, 403, 404)
 def sessions(slug: str):
     """The agenda sessions that can be scanned into"""
-    event = _event(slug)
+    event = scoped_event(slug)
     if event is None:
         return error(404, "There is no such event.")
     rows = db.session.scalars(
@@ -310,13 +267,13 @@ def annul(nonce: str):
     The token's own scan with this nonce, else another scanner's in the token's
     events; annulling what another token or a desk recorded needs an admin-scope token.
     """
-    found = _checkin_by_nonce(nonce) if NONCE_PATTERN.fullmatch(nonce) else []
+    found = checkins_by_nonce(nonce) if NONCE_PATTERN.fullmatch(nonce) else []
     if not found:
         return error(404, "There is no check-in with that nonce.")
     if len(found) > 1:
         return error(409, "Several scanners used this nonce: undo the check-in from the desk.")
     row = found[0]
-    if row.api_token_id != _scope().token_id and not _scope().is_admin:
+    if row.api_token_id != scope().token_id and not scope().is_admin:
         return error(
             403,
             "This check-in was recorded by another scanner: only an admin-scope token "
@@ -324,18 +281,3 @@ def annul(nonce: str):
         )
     row = annul_checkin(row.event_id, row.id, staff=g.api_staff)
     return {"checkin": row}
-
-
-def _checkin_by_nonce(nonce: str) -> list[Checkin]:
-    """The token's own check-in with this nonce, else every one in the token's events."""
-    rows = list(
-        db.session.scalars(
-            select(Checkin)
-            .join(Event, Checkin.event_id == Event.id)
-            .where(Checkin.nonce == nonce, _scope().event_filter())
-            .limit(20)
-        )
-    )
-    own_scope = nonce_scope(None, _scope().token_id)
-    own = [row for row in rows if row.nonce_scope == own_scope]
-    return own or rows
