@@ -46,7 +46,7 @@ def prepare(env: dict[str, str], tickets: int) -> tuple[str, str, list[list[str]
     subprocess.run(
         [str(VENV_BIN / "flask"), "--app", "summit", "create-staff", "bench@esd105.example",
          "--role", "checkin", "--name", "Bench", "--password-stdin"],
-        input="bench-password-123\n", text=True, env=env, cwd=ROOT, check=True,
+        input="door-scanner-drill-2027\n", text=True, env=env, cwd=ROOT, check=True,
         capture_output=True,
     )  # fmt: skip
     created = subprocess.run(

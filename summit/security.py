@@ -49,11 +49,18 @@ def init_security(app: Flask) -> None:
 
 
 def _load_staff(user_id: str) -> StaffUser | None:
+    """The signed-in staff member while the session's version is the account's own.
+
+    The session holds ``id:version`` (``StaffUser.get_id``): a cookie from before a
+    sign-out, a password change or a deactivation, copied or not, opens nothing.
+    """
+    raw_id, _, version = str(user_id).partition(":")
     try:
-        staff = db.session.get(StaffUser, int(user_id))
-    except (TypeError, ValueError):
+        staff = db.session.get(StaffUser, int(raw_id))
+        current = staff is not None and int(version) == staff.session_version
+    except (TypeError, ValueError, OverflowError):
         return None
-    return staff if staff and staff.is_active else None
+    return staff if current and staff.is_active else None
 
 
 def _refuse_nul_bytes():

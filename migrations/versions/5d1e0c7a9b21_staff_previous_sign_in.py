@@ -19,10 +19,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('staff_user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('previous_sign_in_at', sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD / DROP COLUMN (SQLite 3.35+): a batch would copy staff_user, which
+    # tokens and scans reference, and SQLite refuses to drop a table rows point to.
+    op.add_column('staff_user', sa.Column('previous_sign_in_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('staff_user', schema=None) as batch_op:
-        batch_op.drop_column('previous_sign_in_at')
+    op.drop_column('staff_user', 'previous_sign_in_at')

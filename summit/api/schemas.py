@@ -162,8 +162,9 @@ class CheckinRequest(Strict):
         validate=Whole(NONCE_SCHEMA_PATTERN, error=NONCE_PROBLEM),
         error_messages={"invalid": NONCE_PROBLEM},
         metadata={
-            "description": "Client-made unique id of this scan: sending it again returns the "
-            "first answer and records nothing new."
+            "description": "Client-made id of this scan, unique per token: sending the same "
+            "scan again returns the first answer and records nothing new; a different scan "
+            "(ticket code, session or direction) with it is refused with 409."
         },
     )
     scanned_at = Timestamp(

@@ -2,31 +2,37 @@
 
 Every event read is scoped by the event in the URL: a ticket, a session or a
 registration of another event is never returned (pretix once leaked across events).
+And every event is scoped by the token (``TokenScope``): an event outside it is
+answered exactly like an event that does not exist (404).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache, wraps
+from functools import cache
 from typing import Any
 
 import flask
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, url_for
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
 from summit.api import schemas
+from summit.api.access import checkins_by_nonce, error, scope, scoped_event, token_required
 from summit.api.document import ApiBlueprint, build_document, invalid_message, problems
 from summit.api.schemas import Holder, ScanAnswer
-from summit.auth.api_tokens import staff_for_token
 from summit.checkin.display import scan_message
 from summit.checkin.errors import CheckinError
-from summit.checkin.services import NONCE_PATTERN, annul_checkin, check_in, matching
+from summit.checkin.services import (
+    NONCE_PATTERN,
+    annul_checkin,
+    check_in,
+    matching,
+)
 from summit.errors import render_error
 from summit.extensions import csrf, db
-from summit.loaders import find_event
 from summit.models import (
     AgendaSession,
     Checkin,
@@ -45,49 +51,26 @@ csrf.exempt(bp)
 ERRORS = {
     400: "The body is not JSON.",
     401: "No valid bearer token.",
-    403: "The token's staff member may not do this.",
-    404: "No such event, session or check-in.",
-    409: "The request conflicts with what is recorded.",
+    403: "The token's scope does not allow this; `message` says why.",
+    404: "No such event, session or check-in (or not in the token's events).",
+    409: "The request conflicts with what is recorded; `message` says what.",
     422: "The body or a parameter does not match the schema; `fields` says where.",
 }
 
 
-def error(status: int, message: str, fields: dict[str, str] | None = None):
-    """An answer in the one error shape (``schemas.Error``); a 401 says how to authenticate."""
-    body: dict[str, Any] = {"status": status, "message": message}
-    if fields:
-        body["fields"] = fields
-    response = jsonify(schemas.Error().dump({"error": body}))
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="summit"'
-    return response
+def answers(*codes: int, **described: str) -> Callable:
+    """Document the errors an operation can answer, each with the one error shape.
 
-
-def answers(*codes: int) -> Callable:
-    """Document the errors an operation can answer, each with the one error shape."""
+    ``described`` words a code for this operation: ``answers(409, e409="…")``.
+    """
 
     def decorate(view: Callable) -> Callable:
         for code in codes:
-            view = bp.alt_response(code, schema=schemas.Error, description=ERRORS[code])(view)
+            description = described.get(f"e{code}", ERRORS[code])
+            view = bp.alt_response(code, schema=schemas.Error, description=description)(view)
         return view
 
     return decorate
-
-
-def token_required(view: Callable) -> Callable:
-    """Act as the staff member of a live bearer token; 401 otherwise (before reading the body)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        staff = staff_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if staff is None:
-            return error(401, "Send a valid API token: Authorization: Bearer <token>.")
-        g.api_staff = staff
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.errorhandler(HTTPException)
@@ -107,10 +90,6 @@ def _checkin_error(problem: CheckinError):
 
 
 bp.after_request(no_store)  # answers name people
-
-
-def _event(slug: str) -> Event | None:
-    return find_event(slug)
 
 
 def _ok_checkins(registration_ids: list[int]) -> dict[int, list[Checkin]]:
@@ -152,8 +131,12 @@ flask.Blueprint.add_url_rule(bp, "/openapi.json", "openapi", openapi)
 @bp.response(200, schemas.EventList, description="The events.")
 @answers(401, 403)
 def events():
-    """Events, newest first"""
-    rows = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc()))
+    """The token's events, newest first"""
+    rows = db.session.scalars(
+        select(Event)
+        .where(scope().event_filter())
+        .order_by(Event.starts_on.desc(), Event.id.desc())
+    )
     return {"items": rows}
 
 
@@ -171,18 +154,30 @@ def events():
     schema=schemas.CheckinResponse,
     description="A scan with this nonce was already recorded: its first answer.",
 )
-@answers(400, 401, 403, 404, 409, 422)
+@answers(
+    400,
+    401,
+    403,
+    404,
+    409,
+    422,
+    e409="This token already sent this nonce for a different scan (another ticket code, "
+    "session or direction): nothing was recorded; `message` says which. A nonce is unique "
+    "per token: another scanner's nonce is never a replay.",
+)
 def checkins(scan: dict[str, Any], slug: str):
     """Record a scan: event entry, or attendance of a session"""
     found = None
     if len(slug) <= 80 and slug.isprintable():
         found = db.session.execute(
-            select(Event.id, Event.timezone).where(Event.slug == slug)
+            select(Event.id, Event.timezone, Event.is_published).where(Event.slug == slug)
         ).first()
-    if found is None:
+    if found is None or not scope().covers(found.id, found.is_published):
         return error(404, "There is no such event.")
-    event_id, timezone = found
-    result = check_in(event_id, staff=g.api_staff, source="api", **scan)
+    event_id, timezone, _published = found
+    result = check_in(
+        event_id, staff=g.api_staff, source="api", api_token_id=scope().token_id, **scan
+    )
     holder = None
     if (registration := result.registration) is not None:
         known = result.checkins
@@ -200,7 +195,7 @@ def checkins(scan: dict[str, Any], slug: str):
 @answers(401, 403, 404, 422)
 def registrations(slug: str, q: str, after: int, limit: int, updated_since: datetime | None = None):
     """Registrations with their check-ins, for offline decisions"""
-    event = _event(slug)
+    event = scoped_event(slug)
     if event is None:
         return error(404, "There is no such event.")
     server_time = utcnow()
@@ -241,7 +236,7 @@ def registrations(slug: str, q: str, after: int, limit: int, updated_since: date
 @answers(401, 403, 404)
 def sessions(slug: str):
     """The agenda sessions that can be scanned into"""
-    event = _event(slug)
+    event = scoped_event(slug)
     if event is None:
         return error(404, "There is no such event.")
     rows = db.session.scalars(
@@ -267,11 +262,22 @@ NONCE_PARAMETER = {
 @bp.response(200, schemas.Annulment, description="Annulled (annulling twice is harmless).")
 @answers(401, 403, 404, 409)
 def annul(nonce: str):
-    """Undo a successful check-in (an annulment: the record stays)"""
-    event_id = None
-    if NONCE_PATTERN.fullmatch(nonce):
-        event_id = db.session.scalar(select(Checkin.event_id).where(Checkin.nonce == nonce))
-    if event_id is None:
+    """Undo a successful check-in (an annulment: the record stays)
+
+    The token's own scan with this nonce, else another scanner's in the token's
+    events; annulling what another token or a desk recorded needs an admin-scope token.
+    """
+    found = checkins_by_nonce(nonce) if NONCE_PATTERN.fullmatch(nonce) else []
+    if not found:
         return error(404, "There is no check-in with that nonce.")
-    row = annul_checkin(event_id, nonce, staff=g.api_staff)
+    if len(found) > 1:
+        return error(409, "Several scanners used this nonce: undo the check-in from the desk.")
+    row = found[0]
+    if row.api_token_id != scope().token_id and not scope().is_admin:
+        return error(
+            403,
+            "This check-in was recorded by another scanner: only an admin-scope token "
+            "may annul it.",
+        )
+    row = annul_checkin(row.event_id, row.id, staff=g.api_staff)
     return {"checkin": row}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from summit import audit
+from summit.auth.passwords import password_problem
 from summit.extensions import db
-from summit.models import STAFF_ROLES, StaffUser, utcnow
+from summit.models import STAFF_ROLES, SignInFailure, StaffUser, utcnow
 
-MIN_PASSWORD_LENGTH = 12
 # Checked when the email is unknown so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("summit-timing-equaliser")
 
@@ -29,21 +29,30 @@ def normalise_email(raw: str) -> str:
 
 
 def create_staff(email: str, role: str, password: str, name: str = "") -> StaffUser:
-    """Create or reset a staff account (idempotent per email) and log it."""
+    """Create or reset a staff account (idempotent per email) and log it.
+
+    The password must pass the policy (``summit.auth.passwords``); resetting an
+    account's password ends every session it had (a copied cookie included) and
+    lifts a sign-in lock on its address.
+    """
     if role not in STAFF_ROLES:
         raise StaffError(f"role must be one of: {', '.join(STAFF_ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     email = normalise_email(email)
+    if (problem := password_problem(password, email=email)) is not None:
+        raise StaffError(problem)
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
     action = "staff.update" if staff else "staff.create"
     if staff is None:
-        staff = StaffUser(email=email, role=role, password_hash="")
+        staff = StaffUser(email=email, role=role, password_hash="", session_version=0)
         db.session.add(staff)
+    else:
+        staff.session_version += 1  # the old password's sessions end with it
     staff.role = role
     staff.name = name or staff.name
     staff.is_active = True
     staff.password_hash = generate_password_hash(password)
+    # A new password is the way back in for a locked-out account.
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == email))
     db.session.flush()
     audit.record(action, staff, after={"email": email, "role": role}, actor="cli")
     db.session.commit()

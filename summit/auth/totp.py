@@ -6,13 +6,15 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
+from enum import StrEnum
 
 import pyotp
 from flask import current_app
 
 from summit import audit
-from summit.extensions import db
-from summit.models import StaffUser
+from summit.models import StaffUser, utcnow
+from summit.transactions import lock_row, write_transaction
 
 ISSUER = "S5 Summit"
 
@@ -38,26 +40,64 @@ def provisioning_uri(staff: StaffUser, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=ISSUER)
 
 
-def code_matches(secret: str, code: str) -> bool:
-    """Accept the current code and its neighbours (phone clocks drift by ±30 s)."""
+class CodeCheck(StrEnum):
+    """What a typed code turned out to be."""
+
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    REUSED = "reused"  # right, but already used: someone may have watched it typed
+
+
+def matching_step(secret: str, code: str, at: datetime | None = None) -> int | None:
+    """The time step whose code was typed: the current one or a neighbour (phone clocks
+    drift by ±30 s), else None."""
     digits = "".join(ch for ch in code if ch.isdigit())
-    return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
+    if len(digits) != 6:
+        return None
+    generator = pyotp.TOTP(secret)
+    current = generator.timecode(at or utcnow())
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(generator.generate_otp(step), digits):
+            return step
+    return None
 
 
-def enable_totp(staff: StaffUser, secret: str, code: str) -> bool:
+def use_code(staff: StaffUser, code: str, *, secret: str | None = None) -> CodeCheck:
+    """Check a code against ``secret`` (the account's own by default) and spend its step.
+
+    A code is accepted once: its step is remembered on the account, under the
+    account's row lock, so it cannot be used again in its window, not even by
+    two requests at the same moment.
+    """
+    with write_transaction():
+        row = lock_row(StaffUser, staff.id)
+        step = matching_step(secret or row.totp_secret or "", code)
+        if step is None:
+            return CodeCheck.WRONG
+        if row.totp_last_step is not None and step <= row.totp_last_step:
+            return CodeCheck.REUSED
+        row.totp_last_step = step
+    return CodeCheck.ACCEPTED
+
+
+def enable_totp(staff: StaffUser, secret: str, code: str) -> CodeCheck:
     """Turn two-step sign-in on once the person proves their app shows the right code."""
-    if not code_matches(secret, code):
-        return False
-    staff.totp_secret = secret
-    audit.record("staff.totp_enable", staff, after={"totp": True}, actor=staff)
-    db.session.commit()
-    return True
+    check = use_code(staff, code, secret=secret)
+    if check == CodeCheck.ACCEPTED:
+        with write_transaction():
+            row = lock_row(StaffUser, staff.id)
+            row.totp_secret = secret
+            audit.record("staff.totp_enable", row, after={"totp": True}, actor=row)
+    return check
 
 
-def disable_totp(staff: StaffUser, code: str) -> bool:
-    if not staff.totp_secret or not code_matches(staff.totp_secret, code):
-        return False
-    staff.totp_secret = None
-    audit.record("staff.totp_disable", staff, after={"totp": False}, actor=staff)
-    db.session.commit()
-    return True
+def disable_totp(staff: StaffUser, code: str) -> CodeCheck:
+    if not staff.totp_secret:
+        return CodeCheck.WRONG
+    check = use_code(staff, code)
+    if check == CodeCheck.ACCEPTED:
+        with write_transaction():
+            row = lock_row(StaffUser, staff.id)
+            row.totp_secret = None
+            audit.record("staff.totp_disable", row, after={"totp": False}, actor=row)
+    return check

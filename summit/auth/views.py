@@ -1,6 +1,13 @@
-"""Staff sign-in (password, then an authenticator code when enabled) and sign-out."""
+"""Staff sign-in (password, then an authenticator code when enabled) and sign-out.
+
+Both steps count failures per email address and lock it after ten
+(``summit.auth.lockout``); a code works once (``totp.use_code``); signing out
+ends the account's sessions on the server (``summit.auth.sessions``).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -14,9 +21,11 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from summit.auth import totp
+from summit.auth import lockout, totp
 from summit.auth.forms import CodeForm, SignInForm
 from summit.auth.services import authenticate
+from summit.auth.sessions import end_sessions
+from summit.clock import local_zone
 from summit.extensions import db, limiter
 from summit.models import StaffUser
 from summit.qr import qr_svg
@@ -25,6 +34,10 @@ from summit.security import is_safe_next
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 PENDING_KEY = "staff_pending_totp"
 ENROL_KEY = "staff_totp_enrol_nonce"  # the secret is derived from it on the server
+CODE_PROBLEMS = {
+    totp.CodeCheck.WRONG: "That code is not right. Codes change every 30 seconds.",
+    totp.CodeCheck.REUSED: "That code was already used. Wait for the next one in your app.",
+}
 
 
 def _login_limit() -> str:
@@ -32,8 +45,19 @@ def _login_limit() -> str:
 
 
 def _after_sign_in(staff: StaffUser, target: str | None):
+    lockout.clear_failures(staff.email)
     login_user(staff)
     return redirect(target if is_safe_next(target) else url_for("staff.home"))
+
+
+def locked_message(until: datetime) -> str:
+    """The same words for any address, with an account or not."""
+    at = until.astimezone(local_zone()).strftime("%H:%M")
+    minutes = int(lockout.LOCK_FOR.total_seconds() // 60)
+    return (
+        f"Too many failed sign-ins for this email address: it is locked for {minutes} minutes, "
+        f"until {at}. If you forgot your password, ask an ESD 105 admin to reset it."
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -43,8 +67,14 @@ def sign_in():
         return redirect(url_for("staff.home"))
     form = SignInForm()
     if form.validate_on_submit():
+        if (until := lockout.locked_until(form.email.data)) is not None:
+            flash(locked_message(until), "danger")
+            return render_template("auth/sign_in.html", form=form), 429
         staff = authenticate(form.email.data, form.password.data)
         if staff is None:
+            if (until := lockout.record_failure(form.email.data, step="password")) is not None:
+                flash(locked_message(until), "danger")
+                return render_template("auth/sign_in.html", form=form), 429
             flash("That email and password do not match a staff account.", "danger")
             return render_template("auth/sign_in.html", form=form), 401
         target = request.args.get("next")
@@ -66,12 +96,24 @@ def sign_in_code():
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        if totp.code_matches(staff.totp_secret, form.code.data):
+        if (until := lockout.locked_until(staff.email)) is not None:
+            return _locked_out(until)
+        check = totp.use_code(staff, form.code.data)
+        if check == totp.CodeCheck.ACCEPTED:
             session.pop(PENDING_KEY, None)
             return _after_sign_in(staff, pending.get("next"))
-        form.code.errors = ["That code is not right. Codes change every 30 seconds."]
+        if (until := lockout.record_failure(staff.email, step="code")) is not None:
+            return _locked_out(until)
+        form.code.errors = [CODE_PROBLEMS[check]]
         return render_template("auth/code.html", form=form), 401
     return render_template("auth/code.html", form=form)
+
+
+def _locked_out(until: datetime):
+    """Back to the first step: the password must be typed again after the lock."""
+    session.pop(PENDING_KEY, None)
+    flash(locked_message(until), "danger")
+    return redirect(url_for("auth.sign_in"))
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -82,16 +124,18 @@ def two_step():
     staff = current_user._get_current_object()
     if staff.totp_secret:
         if form.validate_on_submit():
-            if totp.disable_totp(staff, form.code.data):
+            check = totp.disable_totp(staff, form.code.data)
+            if check == totp.CodeCheck.ACCEPTED:
                 flash("Two-step sign-in is off.", "info")
                 return redirect(url_for("staff.home"))
-            form.code.errors = ["That code is not right."]
+            form.code.errors = [CODE_PROBLEMS[check]]
         return render_template("auth/two_step.html", form=form, enabled=True)
     nonce = session.get(ENROL_KEY) or totp.new_enrolment_nonce()
     session[ENROL_KEY] = nonce
     secret = totp.enrolment_secret(staff, nonce)
     if form.validate_on_submit():
-        if totp.enable_totp(staff, secret, form.code.data):
+        check = totp.enable_totp(staff, secret, form.code.data)
+        if check == totp.CodeCheck.ACCEPTED:
             session.pop(ENROL_KEY, None)
             flash("Two-step sign-in is on. You will be asked for a code at sign-in.", "success")
             return redirect(url_for("staff.home"))
@@ -108,7 +152,11 @@ def two_step():
 
 @bp.post("/sign-out")
 def sign_out():
+    """Sign out here and end the account's sessions on the server, copied cookies included."""
+    staff = current_user._get_current_object() if current_user.is_authenticated else None
     logout_user()
     session.pop(PENDING_KEY, None)
+    if staff is not None:
+        end_sessions(staff)
     flash("You are signed out.", "info")
     return redirect(url_for("public.home"))

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
+from wtforms import (
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from summit.models import Event
@@ -57,6 +65,16 @@ class WalkInForm(FlaskForm):
 
 class ApiTokenForm(FlaskForm):
     staff = SelectField("Acts as staff member", coerce=int, validators=[DataRequired()])
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("checkin", "Check-in: scans, and undoes its own scans"),
+            SelectChoice("admin", "Admin: also undoes other scanners' check-ins"),
+        ],
+        default="checkin",
+        validators=[DataRequired()],
+    )
+    events = SelectMultipleField("Events", coerce=int, validators=[Optional()])
     name = StringField(
         "What it is for",
         validators=[Optional(), Length(max=120)],

@@ -134,6 +134,7 @@ def check_in(
     scanned_at: datetime | None = None,
     direction: str = "in",
     now: datetime | None = None,
+    api_token_id: int | None = None,
 ) -> ScanResult:
     """Record one scan of ``code`` at event ``event_id`` (or into one of its sessions).
 
@@ -141,7 +142,8 @@ def check_in(
     ``not_confirmed``, ``wrong_event`` or ``session_closed``. A session check-in
     also records event entry when it is missing. ``scanned_at`` older than a
     minute is an offline scan replayed later: kept as given, flagged, source
-    ``offline``. Commits once.
+    ``offline``. ``api_token_id`` is the scanner app's token (its nonces are its
+    own); a desk's nonces belong to its staff member. Commits once.
     """
     _validate(source, direction, session_id, nonce)
     now = now or utcnow()
@@ -151,6 +153,7 @@ def check_in(
     code = normalise_code(code)[:CODE_LIMIT]
     nonce = nonce or new_nonce()
     staff_id = staff.id if staff is not None else None
+    scope = nonce_scope(staff_id, api_token_id)
     if session_id is not None:
         _session_of(event_id, session_id)
     try:
@@ -160,17 +163,47 @@ def check_in(
             staff_id=staff_id,
             source=source,
             session_id=session_id,
-            nonce=nonce,
+            nonce=Nonce(scope, nonce, api_token_id),
             scanned_at=scanned_at,
             direction=direction,
             now=now,
             is_replay=is_replay,
         )
     except IntegrityError:  # a nonce seen before: answered from the first scan
-        earlier = _by_nonce(nonce)
+        earlier = _by_nonce(scope, nonce)
         if earlier is None:
             raise
-        return _answer_again(earlier, event_id)
+        return _answer_again(earlier, Replay(event_id, code, session_id, direction))
+
+
+def nonce_scope(staff_id: int | None, api_token_id: int | None) -> str:
+    """Whose nonces these are: a scanner app's token, else the desk's staff member.
+
+    Nonces are made by clients, so only one client's own nonces can be trusted to
+    be unique: a nonce another scanner used is a new scan, never its replay.
+    """
+    if api_token_id is not None:
+        return f"token:{api_token_id}"
+    return f"staff:{staff_id}" if staff_id is not None else ""
+
+
+@dataclass(frozen=True)
+class Nonce:
+    """A scan's nonce with the scope it is unique in, and the token that sent it."""
+
+    scope: str
+    value: str
+    api_token_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a scan sent again with a known nonce must repeat to be answered as a replay."""
+
+    event_id: int
+    code: str
+    session_id: int | None
+    direction: str
 
 
 @write_transaction(keep_loaded=True)
@@ -181,7 +214,7 @@ def _check_in_once(
     staff_id: int | None,
     source: str,
     session_id: int | None,
-    nonce: str,
+    nonce: Nonce,
     scanned_at: datetime,
     direction: str,
     now: datetime,
@@ -205,7 +238,9 @@ def _check_in_once(
         status=status,
         scanned_code=code,
         source=source,
-        nonce=nonce,
+        nonce=nonce.value,
+        nonce_scope=nonce.scope,
+        api_token_id=nonce.api_token_id,
         scanned_at=scanned_at,
         recorded_at=now,
         is_replay=is_replay,
@@ -224,7 +259,9 @@ def _check_in_once(
             status=CheckinResult.OK,
             scanned_code=code,
             source=source,
-            nonce=f"{nonce}:entry",
+            nonce=f"{nonce.value}:entry",
+            nonce_scope=nonce.scope,
+            api_token_id=nonce.api_token_id,
             scanned_at=scanned_at,
             recorded_at=now,
             is_replay=is_replay,
@@ -349,15 +386,38 @@ def _first_ok(registration_id: int, session_id: int | None, direction: str) -> C
     )
 
 
-def _by_nonce(nonce: str) -> Checkin | None:
-    return db.session.scalar(select(Checkin).where(Checkin.nonce == nonce))
+def _by_nonce(scope: str, nonce: str) -> Checkin | None:
+    return db.session.scalar(
+        select(Checkin).where(Checkin.nonce_scope == scope, Checkin.nonce == nonce)
+    )
 
 
-def _answer_again(earlier: Checkin, event_id: int) -> ScanResult:
-    """The first answer given to this nonce (a client retrying or replaying a scan)."""
-    if earlier.event_id != event_id:
+def replay_mismatch(earlier: Checkin, again: Replay) -> str | None:
+    """Why a scan that reuses ``earlier``'s nonce is not its replay, or None when it is.
+
+    A replay repeats the scan exactly; anything else under the same nonce would be
+    answered with someone else's result while the ticket scanned got no check-in.
+    """
+    if earlier.event_id != again.event_id:
+        return "This nonce was already used for a scan at another event."
+    if earlier.scanned_code != again.code:
+        return "This nonce was already used for a scan of another ticket code."
+    if earlier.session_id != again.session_id:
+        return "This nonce was already used for a scan into another session."
+    if earlier.direction != again.direction:
+        return f"This nonce was already used for a check-{earlier.direction} scan."
+    return None
+
+
+def _answer_again(earlier: Checkin, again: Replay) -> ScanResult:
+    """The first answer given to this nonce (a client retrying or replaying a scan).
+
+    A scan that reuses the nonce for something else is refused (409) with the reason.
+    """
+    mismatch = replay_mismatch(earlier, again)
+    if mismatch is not None:
         db.session.rollback()
-        raise NonceConflict("This nonce was already used for another event's scan.")
+        raise NonceConflict(f"{mismatch} Send each scan with a new nonce.")
     first = None
     if earlier.status == CheckinResult.ALREADY_CHECKED_IN and earlier.registration_id is not None:
         first = _first_ok(earlier.registration_id, earlier.session_id, earlier.direction)
@@ -373,10 +433,26 @@ def _session_of(event_id: int, session_id: int) -> AgendaSession:
     return agenda
 
 
-def find_checkin(event_id: int, key: str | int) -> Checkin | None:
-    """A check-in of this event by its nonce (text) or id (number)."""
-    column = Checkin.id if isinstance(key, int) else Checkin.nonce
-    return db.session.scalar(select(Checkin).where(column == key, Checkin.event_id == event_id))
+def find_checkin(event_id: int, key: str | int, *, scope: str = "") -> Checkin | None:
+    """A check-in of this event by its id (number) or nonce (text).
+
+    Nonces are unique per scanner, not per event: the one in ``scope`` (the asking
+    desk's or token's own) comes first; another scanner's counts only when it is
+    the only one, and several are a conflict (409) rather than a guess.
+    """
+    if isinstance(key, int):
+        return db.session.scalar(
+            select(Checkin).where(Checkin.id == key, Checkin.event_id == event_id)
+        )
+    rows = list(
+        db.session.scalars(
+            select(Checkin).where(Checkin.nonce == key, Checkin.event_id == event_id).limit(20)
+        )
+    )
+    own = [row for row in rows if scope and row.nonce_scope == scope]
+    if own or len(rows) <= 1:
+        return (own or rows or [None])[0]
+    raise NonceConflict("Several scanners used this nonce here: undo the check-in from the desk.")
 
 
 @write_transaction()
@@ -389,14 +465,14 @@ def annul_checkin(
     """
     now = now or utcnow()
     staff_id = staff.id if staff is not None else None
-    row = find_checkin(event_id, key)
+    row = find_checkin(event_id, key, scope=nonce_scope(staff_id, None))
     if row is None:
         raise UnknownCheckin("There is no such check-in in this event.")
     if row.status != CheckinResult.OK:
         raise NotAnnullable("Only a successful check-in can be undone: this scan changed nothing.")
     rows = [row]
     if row.nonce and not row.nonce.endswith(":entry"):
-        entry = find_checkin(event_id, f"{row.nonce}:entry")
+        entry = _by_nonce(row.nonce_scope, f"{row.nonce}:entry")
         if entry is not None:
             rows.append(entry)
     changed = [item for item in rows if item.annulled_at is None]

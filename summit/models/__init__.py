@@ -11,7 +11,14 @@ from summit.models.event import (
     Tier,
     TopicRequirement,
 )
-from summit.models.people import ROLE_TYPES, STAFF_ROLES, ApiToken, Person, StaffUser
+from summit.models.people import (
+    ROLE_TYPES,
+    STAFF_ROLES,
+    ApiToken,
+    Person,
+    SignInFailure,
+    StaffUser,
+)
 from summit.models.records import (
     CHECKIN_SOURCES,
     CHECKIN_STATUSES,
@@ -78,6 +85,7 @@ __all__ = [
     "RegistrationState",
     "SelfTrainingEntry",
     "SessionTopic",
+    "SignInFailure",
     "StaffUser",
     "Tier",
     "Topic",

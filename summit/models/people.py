@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import db, utcnow
+
+if TYPE_CHECKING:
+    from summit.models.event import Event
 
 ROLE_TYPES = ("sro", "security", "other")
 STAFF_ROLES = ("admin", "checkin")
@@ -64,6 +68,15 @@ class StaffUser(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None]
     # The sign-in before the last one: the staff home shows what changed since then.
     previous_sign_in_at: Mapped[datetime | None]
+    # Moved on sign-out, password change and deactivation: sessions holding an
+    # older version stop working, copied cookies included (see ``get_id``).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last TOTP time step accepted: a code works once, not for its whole window.
+    totp_last_step: Mapped[int | None]
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_admin(self) -> bool:
@@ -74,14 +87,41 @@ class StaffUser(UserMixin, db.Model):
         return self.name or self.email
 
 
+class SignInFailure(db.Model):
+    """Failed staff sign-ins in a row for one email address, whether an account has it or not.
+
+    Counting unknown addresses too keeps a lock from telling whether an account
+    exists (``summit.auth.lockout``).
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+api_token_event = Table(
+    "api_token_event",
+    db.metadata,
+    Column("api_token_id", ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class ApiToken(db.Model):
     """A bearer token for scanner apps, made by an admin for one staff account.
 
     Only a SHA-256 hash is stored; the token itself is shown once at creation.
-    Requests made with it act as that staff member, with that member's role.
+    Requests made with it act as that staff member, within the token's scope:
+    its ``role`` (never above the member's) and its ``events`` (or every event
+    the role may see when ``all_events``; see ``summit.auth.api_tokens``).
     """
 
     __tablename__ = "api_token"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'checkin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
@@ -91,5 +131,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    role: Mapped[str] = mapped_column(String(20), default="checkin")
+    all_events: Mapped[bool] = mapped_column(default=False)
 
     staff_user: Mapped[StaffUser] = relationship()
+    events: Mapped[list[Event]] = relationship(secondary=api_token_event, order_by="Event.slug")

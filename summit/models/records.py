@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import StateType, coerce_states, db, utcnow
@@ -23,11 +23,15 @@ class Checkin(db.Model):
     """One scan: event entry (no session) or session attendance, successful or not.
 
     Never updated except to annul; a client nonce makes replays answer once.
+    A nonce is unique within its ``nonce_scope`` (``token:<id>`` for a scanner
+    app, ``staff:<id>`` for a desk), not globally: two scanners that happen to pick
+    the same nonce each get their own check-in.
     """
 
     __table_args__ = (
         CheckConstraint("direction IN ('in', 'out')", name="direction"),
         Index("ix_checkin_registration_session", "registration_id", "session_id"),
+        UniqueConstraint("nonce_scope", "nonce"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,11 +42,14 @@ class Checkin(db.Model):
     status: Mapped[CheckinResult] = mapped_column(StateType(CheckinResult, 30))
     scanned_code: Mapped[str] = mapped_column(String(80), default="")
     source: Mapped[str] = mapped_column(String(20))
-    nonce: Mapped[str | None] = mapped_column(String(80), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(80))
+    nonce_scope: Mapped[str] = mapped_column(String(40), default="", server_default="")
     scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_replay: Mapped[bool] = mapped_column(default=False)
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The scanner app's token that recorded the scan (None at the desk).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     annulled_at: Mapped[datetime | None]
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 

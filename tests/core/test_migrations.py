@@ -190,3 +190,71 @@ def test_the_status_migration_names_what_the_old_columns_meant(empty_database_ur
         rows = _certificates("version, file_path, revoked_at IS NULL, revoked_reason")
         assert rows[2] == (3, "", False, "pending issue")
         db.engine.dispose()
+
+
+BEFORE_TOKEN_SCOPES = "c38654b46eab"
+
+
+def _rows(sql: str) -> list[tuple]:
+    with db.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql))]
+
+
+def test_existing_tokens_and_scans_keep_working_across_the_scope_migration(empty_database_url):
+    """Tokens made before scopes keep their member's role and every event; scans keep
+    their nonces, now in their staff member's scope; going back renames a shared nonce."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url}
+    )
+    with app.app_context():
+        upgrade(revision=BEFORE_TOKEN_SCOPES)
+        from summit.curricula import STATUTE_CODE, ensure_curricula
+
+        event_id = _old_registrations(ensure_curricula()[STATUTE_CODE].id)[0].event_id
+        stamp = datetime(2027, 6, 15, 15, 0)
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO staff_user (email, name, password_hash, role, is_active, "
+                    "created_at) VALUES ('door@esd105.example', '', 'x', 'checkin', TRUE, :at)"
+                ),
+                {"at": stamp},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO api_token (staff_user_id, name, token_hash, prefix, created_at) "
+                    "VALUES (1, 'door 1', :hash, 's5_abcdefg', :at)"
+                ),
+                {"hash": "a" * 64, "at": stamp},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO checkin (event_id, direction, status, scanned_code, source, "
+                    "nonce, scanned_at, recorded_at, is_replay, staff_user_id) VALUES "
+                    "(:event, 'in', 'unknown_code', 'X', 'api', 'n-1', :at, :at, FALSE, 1)"
+                ),
+                {"event": event_id, "at": stamp},
+            )
+        db.session.remove()
+
+        upgrade()
+        assert _rows("SELECT role, all_events FROM api_token") == [("checkin", True)]
+        assert _rows("SELECT nonce_scope, nonce FROM checkin") == [("staff:1", "n-1")]
+        assert _rows("SELECT session_version FROM staff_user") == [(0,)]
+        with db.engine.begin() as conn:  # a scanner app reuses the nonce: its own scan now
+            conn.execute(
+                text(
+                    "INSERT INTO checkin (event_id, direction, status, scanned_code, source, "
+                    "nonce, nonce_scope, api_token_id, scanned_at, recorded_at, is_replay) "
+                    "VALUES (:event, 'in', 'unknown_code', 'Y', 'api', 'n-1', 'token:1', 1, "
+                    ":at, :at, FALSE)"
+                ),
+                {"event": event_id, "at": stamp},
+            )
+
+        downgrade(revision=BEFORE_TOKEN_SCOPES)
+        assert _rows("SELECT scanned_code, nonce FROM checkin ORDER BY id") == [
+            ("X", "n-1"),
+            ("Y", "n-1~2"),
+        ]
+        db.engine.dispose()
