@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from summit.certificates.views import bp as certificates_bp
     from summit.checkin.views import bp as checkin_bp
     from summit.events.views import bp as events_bp
+    from summit.payments.desk_views import bp as desk_payments_bp
     from summit.payments.views import bp as payments_bp
     from summit.portal.views import bp as portal_bp
     from summit.public.views import bp as public_bp
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         registration_bp,
         portal_bp,
         payments_bp,
+        desk_payments_bp,
         auth_bp,
         staff_bp,
         admin_bp,

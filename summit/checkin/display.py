@@ -67,7 +67,9 @@ def search_item(registration: Registration, checked: Checkin | None, tz: tzinfo)
         "code": registration.ticket_code,
         "checked_in_at": checked.scanned_at.astimezone(tz).strftime("%H:%M") if checked else None,
         "payment_url": url_for(
-            "checkin.desk_payment", slug=registration.event.slug, registration_id=registration.id
+            "desk_payments.desk_payment",
+            slug=registration.event.slug,
+            registration_id=registration.id,
         )
         if registration.state == RegistrationState.AWAITING_PAYMENT
         else None,

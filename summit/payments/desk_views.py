@@ -8,25 +8,28 @@ pages only parse, call one service and go back to the desk with the person found
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from summit.checkin.blueprint import DOOR_ROLES, bp, event_page
-from summit.loaders import get_or_404
+from summit.loaders import event_or_404, get_or_404
 from summit.models import Event, Registration, RegistrationState
 from summit.payments import services as payments
 from summit.payments.errors import PaymentError
 from summit.payments.forms import DeskPaymentForm, DeskPurchaseOrderForm
 from summit.registration.errors import RegistrationError
-from summit.security import staff_required
+from summit.security import no_store, staff_required
 
+# Beside the check-in desk (``/staff/events/<slug>/checkin``), for the same door staff.
+bp = Blueprint("desk_payments", __name__, url_prefix="/staff")
+bp.after_request(no_store)  # balances and names
+DOOR_ROLES = ("admin", "checkin")
 PAGE = "/events/<slug>/registrations/<int:registration_id>/desk-payment"
 
 
 @bp.get(PAGE)
 @staff_required(*DOOR_ROLES)
 def desk_payment(slug: str, registration_id: int):
-    event = event_page(slug)
+    event = event_or_404(slug)
     return _page(event, get_or_404(Registration, registration_id, event=event))
 
 
@@ -34,7 +37,7 @@ def desk_payment(slug: str, registration_id: int):
 @staff_required(*DOOR_ROLES)
 def take_payment(slug: str, registration_id: int):
     """Cash or a check for the balance (or part of it); paid in full confirms."""
-    event = event_page(slug)
+    event = event_or_404(slug)
     registration = get_or_404(Registration, registration_id, event=event)
     form = DeskPaymentForm(prefix="pay")
     if not form.validate_on_submit():
@@ -57,7 +60,7 @@ def take_payment(slug: str, registration_id: int):
 def take_purchase_order(slug: str, registration_id: int):
     """A district's PO number: the invoice is issued and emailed; the event decides
     whether a PO confirms the seat before the money arrives."""
-    event = event_page(slug)
+    event = event_or_404(slug)
     registration = get_or_404(Registration, registration_id, event=event)
     form = DeskPurchaseOrderForm(prefix="po")
     if not form.validate_on_submit():
@@ -89,7 +92,7 @@ def _page(
     due = registration.amount_due_cents
     return (
         render_template(
-            "checkin/desk_payment.html",
+            "payments/desk_payment.html",
             event=event,
             registration=registration,
             due_cents=due,
