@@ -251,27 +251,33 @@ def _check_in_once(
     added = [row] if ok else []
     entering = ok and own is not None and session_id is not None and direction == "in"
     if entering and _first(earlier, None, "in") is None:
-        entry = Checkin(
-            event_id=event_id,
-            registration_id=own.id,
-            session_id=None,
-            direction="in",
-            status=CheckinResult.OK,
-            scanned_code=code,
-            source=source,
-            nonce=f"{nonce.value}:entry",
-            nonce_scope=nonce.scope,
-            api_token_id=nonce.api_token_id,
-            scanned_at=scanned_at,
-            recorded_at=now,
-            is_replay=is_replay,
-            staff_user_id=staff_id,
-        )
+        entry = _event_entry_for(row)
         db.session.add(entry)
         added.append(entry)
     db.session.flush()  # a nonce seen before fails here
     checkins = tuple(sorted([*earlier, *added], key=lambda item: (item.scanned_at, item.id)))
     return ScanResult(status, row, own, first, checkins=checkins)
+
+
+def _event_entry_for(row: Checkin) -> Checkin:
+    """The event entry a first session scan also records: walking into a room means
+    being at the event, so the desk count and the door list agree."""
+    return Checkin(
+        event_id=row.event_id,
+        registration_id=row.registration_id,
+        session_id=None,
+        direction="in",
+        status=CheckinResult.OK,
+        scanned_code=row.scanned_code,
+        source=row.source,
+        nonce=f"{row.nonce}:entry",
+        nonce_scope=row.nonce_scope,
+        api_token_id=row.api_token_id,
+        scanned_at=row.scanned_at,
+        recorded_at=row.recorded_at,
+        is_replay=row.is_replay,
+        staff_user_id=row.staff_user_id,
+    )
 
 
 def _decide(
