@@ -40,6 +40,8 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     TRUSTED_PROXIES = 0
+    # Strict-Transport-Security on https responses (0: none), one year by default.
+    HSTS_MAX_AGE = 365 * 24 * 3600
 
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
