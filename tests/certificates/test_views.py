@@ -98,11 +98,11 @@ def test_the_email_links_to_the_portal_and_the_verification_page(app, issued):
 # --- staff ------------------------------------------------------------------------
 
 
-def test_checkin_staff_may_download_but_not_manage(client, auth, issued):
+def test_checkin_staff_may_neither_download_nor_manage(client, auth, issued):
+    """Certificate pages are admin-only, and so are their PDFs (issue 14, item 16)."""
     certificate = issued()
     auth.as_role("checkin")
-    response = client.get(f"/staff/certificates/{certificate.id}.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert client.get(f"/staff/certificates/{certificate.id}.pdf").status_code == 403
     slug = certificate.event.slug
     assert client.get(f"/staff/events/{slug}/certificates").status_code == 403
     assert (
@@ -111,6 +111,13 @@ def test_checkin_staff_may_download_but_not_manage(client, auth, issued):
         ).status_code
         == 403
     )
+
+
+def test_admins_download_any_version(client, auth, issued):
+    certificate = issued()
+    auth.as_role("admin")
+    response = client.get(f"/staff/certificates/{certificate.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
 
 
 def test_event_page_warns_about_a_missing_signature(client, auth, make_event):
