@@ -40,8 +40,8 @@ class BrandingForm(FlaskForm):
     signer_title = StringField(
         "Signer's title", filters=[single_line], validators=[Optional(), Length(max=200), no_links]
     )
-    signature = FileField("Signature image (PNG, JPEG or SVG, at most 1 MB)")
-    logo = FileField("Logo (PNG, JPEG or SVG, at most 1 MB)")
+    signature = FileField("Signature image (PNG or JPEG, at most 1 MB)")
+    logo = FileField("Logo (PNG or JPEG, at most 1 MB)")
     remove_signature = BooleanField("Remove the signature image")
     remove_logo = BooleanField("Remove the logo")
 
