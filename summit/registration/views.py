@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask import redirect as http_redirect
+from flask_limiter.errors import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from summit.loaders import event_or_404
@@ -12,6 +13,7 @@ from summit.registration.errors import RegistrationError
 from summit.registration.forms import PREFILL_FIELDS, RegistrationForm
 from summit.registration.services import register_attendee, seats_left
 from summit.security import no_store
+from summit.throttle import registration_per_address, registration_per_event, throttled_message
 
 bp = Blueprint("registration", __name__)
 RECEIPT_SALT = "summit.registration.receipt"
@@ -23,6 +25,8 @@ def _receipts() -> URLSafeTimedSerializer:
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@registration_per_address
+@registration_per_event
 def register(slug: str):
     event = event_or_404(slug, published=True)
     prefill = {key: request.args[key] for key in PREFILL_FIELDS if request.args.get(key)}
@@ -48,10 +52,21 @@ def register(slug: str):
     return http_redirect(url_for("registration.receipt", slug=slug, token=token), code=303)
 
 
-def _form_page(event: Event, form: RegistrationForm):
+def _form_page(event: Event, form: RegistrationForm, throttled: str | None = None):
     return render_template(
-        "registration/form.html", event=event, form=form, seats_left=seats_left(event)
+        "registration/form.html",
+        event=event,
+        form=form,
+        seats_left=seats_left(event),
+        throttled=throttled,
     )
+
+
+@bp.errorhandler(RateLimitExceeded)
+def registration_throttled(error: RateLimitExceeded):
+    """The form again, as typed, with what happened and when to send it again (429)."""
+    event = event_or_404((request.view_args or {}).get("slug", ""), published=True)
+    return _form_page(event, RegistrationForm(event), throttled_message(error)), 429
 
 
 @bp.get("/events/<slug>/registered/<token>")
