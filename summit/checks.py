@@ -254,7 +254,8 @@ def check_rate_limits(app: Flask) -> Finding:
             "rate limits",
             WARN,
             "memory:// keeps limits per process: each web worker allows the full limit and "
-            "a restart forgets them; set RATELIMIT_STORAGE_URI=redis://… with several workers",
+            "a restart forgets them; set SUMMIT_REDIS_URL=redis://… (or "
+            "SUMMIT_RATELIMIT_STORAGE_URI) so every worker shares one count",
         )
     return Finding("rate limits", OK, f"shared in {storage.split('://', 1)[0]}://")
 

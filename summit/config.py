@@ -40,13 +40,27 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     TRUSTED_PROXIES = 0
+    # Strict-Transport-Security on https responses (0: none), one year by default.
+    HSTS_MAX_AGE = 365 * 24 * 3600
 
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where throttles count. Unset: REDIS_URL when set (every worker shares one count),
+    # else memory:// (per process; fine for the demo and tests, see summit.checks).
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in memory per process until it is back, never answer 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    REDIS_URL: str | None = None
+    # The public registration form (POST only): per client address, generous enough for
+    # a district office registering a group of officers one after another; and per
+    # event from all addresses together, so a script spread over many addresses cannot
+    # fill a tier in seconds.
+    REGISTRATION_RATE_LIMIT = "20 per minute; 100 per hour"
+    REGISTRATION_EVENT_RATE_LIMIT = "60 per minute; 600 per hour"
     LOGIN_RATE_LIMIT = "5 per minute"
     OFFER_HOLD_HOURS = 48
     PORTAL_LINK_MAX_AGE = 30 * 24 * 3600
@@ -128,6 +142,8 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     app.config["INVOICE_DUE_DAYS"] = _due_days(app.config.get("INVOICE_DUE_DAYS"))
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if app.config["MAIL_DELIVER_AFTER_REQUEST"] is None:
         app.config["MAIL_DELIVER_AFTER_REQUEST"] = not app.testing
     public_url = app.config.get("PUBLIC_URL")

@@ -14,7 +14,7 @@ MESSAGES = {
     405: "That action is not allowed here.",
     413: "What you sent is too large.",
     415: "This page takes a form, not that kind of content.",
-    429: "Too many attempts. Please wait a minute and try again.",
+    429: "Too many attempts from your network in a short time. Please wait a minute and try again.",
     500: "Something went wrong on our side. It has been logged; please try again shortly.",
 }
 
@@ -33,7 +33,9 @@ def render_error(code: int, message: str | None = None, title: str | None = None
 def _own_description(error: HTTPException) -> str | None:
     """The message passed to ``abort(code, "…")``, or None for werkzeug's stock text."""
     if error.code == 429:  # flask-limiter puts the limit ("5 per 1 minute") here
-        return None
+        from summit.throttle import throttled_message
+
+        return throttled_message(error)
     stock = type(error).description
     return error.description if error.description and error.description != stock else None
 

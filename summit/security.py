@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -105,6 +105,14 @@ def _refuse_json_to_forms():
 
 
 def _security_headers(response):
+    if request.is_secure and current_app.config["HSTS_MAX_AGE"]:
+        # Only on https (behind a proxy: what TRUSTED_PROXIES lets X-Forwarded-Proto
+        # say), as the standard asks: browsers then never try plain http again.
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_MAX_AGE'])}"
+        )
+    if _is_staff_page():
+        no_store(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -114,6 +122,15 @@ def _security_headers(response):
         "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
     )
     return response
+
+
+def _is_staff_page() -> bool:
+    """Every page under /staff/ (the audit log, the two-step page with its TOTP secret,
+    the sign-in page), and any page a signed-in staff member sees: none may stay in a
+    browser's or a proxy's cache. Static files keep theirs."""
+    if request.endpoint == "static":
+        return False
+    return request.path.startswith("/staff") or bool(current_user and current_user.is_authenticated)
 
 
 def no_store(response: Response) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from summit.extensions import db
 from summit.models import Event, Person, Registration, Tier
 from summit.payments.money import format_cents
+from summit.search import contains
 
 SEARCH_COLUMNS = (Person.first_name, Person.last_name, Person.email, Person.agency)
 CSV_HEADER = (
@@ -44,9 +45,7 @@ def search_registrations(event: Event, *, q: str = "", state: str = "") -> Selec
     if state:
         statement = statement.where(Registration.state == state)
     for word in q.lower().split():
-        statement = statement.where(
-            or_(*(func.lower(column).contains(word, autoescape=True) for column in SEARCH_COLUMNS))
-        )
+        statement = statement.where(or_(*(contains(column, word) for column in SEARCH_COLUMNS)))
     return statement
 
 

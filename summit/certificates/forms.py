@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from summit.forms import plain_text, strip
+from summit.forms import no_links, plain_text, single_line, strip
 
 
 class IssueForm(FlaskForm):
@@ -35,13 +35,13 @@ class BulkIssueForm(FlaskForm):
 
 class BrandingForm(FlaskForm):
     signer_name = StringField(
-        "Signer's name", filters=[strip], validators=[Optional(), Length(max=200), plain_text]
+        "Signer's name", filters=[single_line], validators=[Optional(), Length(max=200), no_links]
     )
     signer_title = StringField(
-        "Signer's title", filters=[strip], validators=[Optional(), Length(max=200), plain_text]
+        "Signer's title", filters=[single_line], validators=[Optional(), Length(max=200), no_links]
     )
-    signature = FileField("Signature image (PNG, JPEG or SVG, at most 1 MB)")
-    logo = FileField("Logo (PNG, JPEG or SVG, at most 1 MB)")
+    signature = FileField("Signature image (PNG or JPEG, at most 1 MB)")
+    logo = FileField("Logo (PNG or JPEG, at most 1 MB)")
     remove_signature = BooleanField("Remove the signature image")
     remove_logo = BooleanField("Remove the logo")
 

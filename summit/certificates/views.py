@@ -1,8 +1,10 @@
 """Certificate downloads: the attendee's own, staff downloads and the event's ZIP.
 
 The attendee sees only their own valid certificates (anyone else's id answers
-404, like one that does not exist); staff of any role may download; only admins
-issue, revoke, withhold, upload the signature and logo, or run a bulk issue
+404, like one that does not exist). Staff downloads are for admins, like every
+certificate page: check-in staff never need one (the desk prints badges and
+sign-in sheets), so a desk account cannot collect people's certificates. Admins
+issue, revoke, withhold, upload the signature and logo, and run a bulk issue
 (:mod:`~summit.certificates.event_views`,
 :mod:`~summit.certificates.registration_views`). Importing this module
 registers every certificate page on :data:`bp`.
@@ -39,7 +41,7 @@ def my_certificate_pdf(certificate_id: int):
 
 
 @bp.get("/staff/certificates/<int:certificate_id>.pdf")
-@staff_required()
+@staff_required("admin")
 def staff_certificate_pdf(certificate_id: int):
     """Any issued version, revoked ones included (staff need the history)."""
     return pdf_response(issued_certificate(certificate_id))

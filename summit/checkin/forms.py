@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from summit.forms import no_links, single_line
 from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
@@ -30,14 +31,16 @@ class WalkInForm(FlaskForm):
 
     tier = SelectField("Registration type", validators=[DataRequired()])
     first_name = StringField(
-        "First name", validators=[DataRequired(), Length(max=100)], filters=[_clean]
+        "First name", validators=[DataRequired(), Length(max=100), no_links], filters=[single_line]
     )
     last_name = StringField(
-        "Last name", validators=[DataRequired(), Length(max=100)], filters=[_clean]
+        "Last name", validators=[DataRequired(), Length(max=100), no_links], filters=[single_line]
     )
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[_clean])
     agency = StringField(
-        "Agency or district", validators=[Optional(), Length(max=200)], filters=[_clean]
+        "Agency or district",
+        validators=[Optional(), Length(max=200), no_links],
+        filters=[single_line],
     )
     phone = TelField("Phone", validators=[Optional(), Length(max=40)], filters=[_clean])
     submit = SubmitField("Register and check in")

@@ -46,6 +46,7 @@ from summit.models import (
     utcnow,
 )
 from summit.registration.services import register_attendee
+from summit.search import contains
 from summit.transactions import for_update, write_transaction
 
 __all__ = [
@@ -559,18 +560,13 @@ def walk_in(
     return check_in(event_id, code, staff=staff, source="walk_in", nonce=nonce)
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def matching(statement, query: str):
     """``statement`` (joined to Person) narrowed to people matching every word of ``query``."""
     for word in printable(query).lower().split()[:5]:
-        pattern = f"%{_escape_like(word[:100])}%"
         statement = statement.where(
             or_(
                 *(
-                    func.lower(column).like(pattern, escape="\\")
+                    contains(column, word[:100])
                     for column in (Person.first_name, Person.last_name, Person.email, Person.agency)
                 )
             )

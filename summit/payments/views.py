@@ -126,7 +126,7 @@ def returned(registration_id: int):
 
 @bp.get("/my/registrations/<int:registration_id>/invoice.pdf")
 def invoice_pdf(registration_id: int):
-    """The invoice as it stands now; for its owner and for signed-in staff only."""
+    """The invoice as it stands now; for its owner and for admins only."""
     registration = _invoice_reader_registration(registration_id)
     if not isinstance(registration, Registration):
         return registration
@@ -140,8 +140,14 @@ def invoice_pdf(registration_id: int):
 
 
 def _invoice_reader_registration(registration_id: int) -> Registration | Response:
-    """Staff may read any invoice; an attendee only their own; nobody else learns it exists."""
+    """Admins may read any invoice; an attendee only their own; nobody else learns it exists.
+
+    Check-in staff get 403: invoices are billing, which only admins handle, and the desk
+    shows what it needs (the amount due) without them.
+    """
     if current_user.is_authenticated:
+        if not current_user.is_admin:
+            abort(403)
         return get_or_404(Registration, registration_id)
     person = signed_in_attendee()
     if person is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from summit.forms import ContactForm, plain_text, strip
+from summit.forms import ContactForm, plain_text, single_line, strip
 from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
@@ -34,7 +34,7 @@ class RegistrationForm(ContactForm):
     tier = RadioField("Registration type", validators=[DataRequired("Choose a registration type.")])
     school_district = StringField(
         "School district(s) served",
-        filters=[strip],
+        filters=[single_line],
         validators=[
             DataRequired("Enter the school district(s) you serve."),
             Length(max=300),

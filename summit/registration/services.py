@@ -125,18 +125,21 @@ def register_attendee(
     expire_offers_for(event, now=now)
     email = normalise_email(email)
     person = db.session.scalar(select(Person).where(Person.email == email))
-    if person is not None:
-        existing = _active_registration(event, person)
-        if existing is not None:
-            # At most one reminder an hour, so the form cannot flood someone's inbox.
-            hour = f"{now:%Y%m%d%H}"
-            queue_registration_email(
-                existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
-            )
-            return RegistrationResult(existing, created=False)
-    if not at_the_door and event.registration_status(now) != "open":
-        raise RegistrationClosed(_closed_message(event, now))
-    tier = _open_tier(event, tier_slug)
+    existing = _active_registration(event, person) if person is not None else None
+    # The window and the tier are checked first, for a known address too: the public form
+    # must answer the same for everyone, so what it refuses can never depend on who is
+    # registered (issue 14, item 10). At the door a registered person is simply found.
+    if not (at_the_door and existing is not None):
+        if not at_the_door and event.registration_status(now) != "open":
+            raise RegistrationClosed(_closed_message(event, now))
+        tier = _open_tier(event, tier_slug)
+    if existing is not None:
+        # At most one reminder an hour, so the form cannot flood someone's inbox.
+        hour = f"{now:%Y%m%d%H}"
+        queue_registration_email(
+            existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
+        )
+        return RegistrationResult(existing, created=False)
     details = dict(
         first_name=first_name, last_name=last_name, phone=phone, agency=agency, job_title=job_title
     )

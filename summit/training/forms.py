@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from summit.forms import ContactForm, plain_text, strip
+from summit.forms import ContactForm, no_links, plain_text, single_line, strip
 from summit.models import ROLE_TYPES
 from summit.registration.fields import normalise_email
 from summit.training import share_days
@@ -108,8 +108,8 @@ class StartDetailsForm(ContactForm):
     phone = None
     job_title = StringField(
         "Job title",
-        filters=[strip],
-        validators=[Optional(), Length(max=200), plain_text],
+        filters=[single_line],
+        validators=[Optional(), Length(max=200), no_links],
         render_kw={"autocomplete": "organization-title"},
     )
     role_type = SelectField(

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from summit import audit
 from summit.auth.attendees import attendee_actor
@@ -31,6 +31,7 @@ from summit.models import (
     TrainingEntryStatus,
     utcnow,
 )
+from summit.search import contains
 from summit.training import evidence as evidence_files
 from summit.training.errors import NotEditable, TrainingError
 from summit.training.resources import check_url
@@ -260,15 +261,14 @@ def entry_of(person: Person, entry_id: int) -> SelfTrainingEntry | None:
 
 def find_people(query: str, *, limit: int = 50) -> list[Person]:
     """People whose name, email or agency contains ``query`` (any case), by name."""
-    like = f"%{query.lower()}%"
     return list(
         db.session.scalars(
             select(Person)
             .where(
                 or_(
-                    func.lower(Person.first_name + " " + Person.last_name).like(like),
-                    Person.email.like(like),
-                    func.lower(Person.agency).like(like),
+                    contains(Person.first_name + " " + Person.last_name, query),
+                    contains(Person.email, query),
+                    contains(Person.agency, query),
                 )
             )
             .order_by(Person.last_name, Person.first_name)

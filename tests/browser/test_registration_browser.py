@@ -25,7 +25,7 @@ def test_officer_registers_on_a_phone(live_server, phone_page, make_event):
     page.get_by_label("School district(s) served").fill("Yakima SD")
     page.get_by_role("button", name="Register").click()
 
-    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_role("heading", name="Thank you: check your email")).to_be_visible()
     expect(page.get_by_text("dana.reyes@yakimapd.example").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     db.session.rollback()  # end the test's read snapshot to see the server's write

@@ -102,7 +102,7 @@ def _damaged_png(chunk_type_first_byte: bytes) -> bytes:
         (_damaged_png(b"\xa3"), "signature.png", "damaged or not a real PNG"),
         (_damaged_png(b"x"), "signature.png", "damaged or not a real PNG"),
         (b'<?xml version="1.0" encoding="x-unknown"?><svg xmlns="http://www.w3.org/2000/svg"/>',
-         "signature.svg", "not well-formed"),
+         "signature.svg", "SVG images are not accepted"),
     ],
 )  # fmt: skip
 def test_a_damaged_signature_image_is_refused_with_a_reason(

@@ -235,3 +235,16 @@ def test_a_weasyprint_without_what_layers_need_is_a_warning(runner, configured, 
     assert result.exit_code == 0, result.output  # certificates still print, whole
     line = lines(result.output)["PDF layers"]
     assert line.startswith("WARN") and "printed whole" in line and "_page_box" in line
+
+
+def test_rate_limits_shared_through_redis_url_are_ok(make_app, machine, monkeypatch):
+    monkeypatch.delenv("SUMMIT_RATELIMIT_STORAGE_URI", raising=False)
+    shared = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=None, REDIS_URL="redis://r:6379"
+    )
+    finding = checks.check_rate_limits(shared)
+    assert finding.level == checks.OK and "redis://" in finding.text
+    alone = make_app(RATELIMIT_ENABLED=True)
+    finding = checks.check_rate_limits(alone)
+    assert finding.level == checks.WARN
+    assert "per process" in finding.text and "SUMMIT_REDIS_URL" in finding.text

@@ -435,12 +435,26 @@ def test_invoice_download_is_for_its_owner(client, fee_registration, make_person
     assert response.data.startswith(b"%PDF")
 
 
-def test_staff_can_download_any_invoice(client, auth, fee_registration):
+def test_admins_can_download_any_invoice(client, auth, fee_registration):
+    registration = fee_registration()
+    services.request_invoice(registration, purchase_order="PO-1", pay_by_check=False, actor="t")
+    auth.as_role("admin")
+    response = client.get(f"/my/registrations/{registration.id}/invoice.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    page = client.get(f"/staff/registrations/{registration.id}").get_data(as_text=True)
+    assert f"/my/registrations/{registration.id}/invoice.pdf" in page
+
+
+def test_checkin_staff_see_the_amount_due_but_not_the_invoice(client, auth, fee_registration):
+    """Billing is for admins (issue 14, item 16): the desk needs the balance, not the PDF."""
     registration = fee_registration()
     services.request_invoice(registration, purchase_order="PO-1", pay_by_check=False, actor="t")
     auth.as_role("checkin")
-    response = client.get(f"/my/registrations/{registration.id}/invoice.pdf")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert client.get(f"/my/registrations/{registration.id}/invoice.pdf").status_code == 403
+    page = client.get(f"/staff/registrations/{registration.id}")
+    assert page.status_code == 200
+    assert "Amount due" in page.get_data(as_text=True)
+    assert "invoice.pdf" not in page.get_data(as_text=True)
 
 
 def test_no_invoice_yet_is_404(client, fee_registration):

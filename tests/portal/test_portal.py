@@ -405,7 +405,7 @@ def test_details_are_saved_and_audited(client, make_registration):
         ("phone", "call me", "Enter a phone number such as"),
         ("agency", "", "Enter your agency or employer."),
         ("job_title", "x" * 201, "Field cannot be longer than 200 characters."),
-        ("first_name", "Sam\x07", "characters that are not allowed"),
+        ("first_name", "Sam <script>", "web addresses and the characters"),
     ],
 )
 def test_each_invalid_field_gets_its_own_message(client, make_registration, field, value, message):

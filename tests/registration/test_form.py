@@ -7,6 +7,7 @@ import pytest
 
 from summit.extensions import db
 from summit.models import OutboxMessage, Registration, utcnow
+from tests.helpers import pdf_text, squash
 
 GOOD = {
     "first_name": "Dana",
@@ -59,7 +60,7 @@ def test_registering_confirms_and_shows_the_receipt(client, make_event):
     response = post(client, event)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "You're registered" in page and "dana.reyes@yakimapd.example" in page
+    assert "check your email" in page and "dana.reyes@yakimapd.example" in page
     assert "/my/enter/" not in page  # the emailed link is the way in, not this page
     assert 'href="/my/sign-in"' in page
     registration = db.session.query(Registration).one()
@@ -82,19 +83,20 @@ def test_registering_someone_elses_email_opens_nothing_of_theirs(
     assert client.get("/my/").status_code == 302  # still signed out: to the sign-in page
 
 
-def test_fee_tier_receipt_asks_for_payment(client, make_event):
+def test_fee_tier_receipt_names_the_fee(client, make_event):
     response = post(client, make_event(), tier="security")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Almost done: payment" in page and "$50" in page
+    assert "how to pay the $50 fee" in page
+    assert db.session.query(OutboxMessage).filter_by(kind="awaiting_payment").count() == 1
 
 
-def test_full_event_receipt_says_waitlist(client, make_event):
+def test_full_event_puts_the_person_on_the_waitlist_and_emails_it(client, make_event):
     event = make_event(capacity=0)
     assert "waitlist" in client.get(f"/events/{event.slug}").get_data(as_text=True).lower()
     response = post(client, event)
-    assert "You're on the waitlist" in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert response.status_code == 303
+    assert db.session.query(Registration).one().state == "waitlisted"
+    assert db.session.query(OutboxMessage).filter_by(kind="waitlisted").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,10 @@ def test_full_event_receipt_says_waitlist(client, make_event):
         ("phone", "12", "phone number"),
         ("agency", "", "Enter your agency or employer."),
         ("tier", "vip", "Not a valid choice"),
-        ("first_name", "Dana\x07", "characters that are not allowed"),
+        ("first_name", "Dana http://win.example", "web addresses"),
+        ("last_name", "<b>Reyes</b>", "web addresses and the characters &lt; and &gt;"),
+        ("agency", "www.cheap-pills.example", "web addresses"),
+        ("job_title", "see bit.ly/x", "web addresses"),
     ],
 )
 def test_each_bad_field_gets_its_own_message_and_keeps_the_input(
@@ -124,14 +129,53 @@ def test_each_bad_field_gets_its_own_message_and_keeps_the_input(
     assert db.session.query(Registration).count() == 0
 
 
-def test_second_registration_says_it_already_exists(client, make_event):
+def receipt_of(client, response) -> str:
+    assert response.status_code == 303
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_registered_address_gets_the_same_answer_as_a_new_one(client, make_event):
+    """The form must not tell a stranger who is registered: the email tells the owner."""
+    event = make_event()
+    first = post(client, event)
+    again = post(client, event, email="DANA.REYES@yakimapd.example", first_name="Other")
+    new = post(client, event, email="kim.lee@yakimapd.example")
+    assert again.status_code == new.status_code == first.status_code == 303
+    pages = [receipt_of(client, r).replace("kim.lee@", "dana.reyes@") for r in (again, new)]
+    assert pages[0] == pages[1]
+    assert "already registered" not in pages[0].lower()
+    assert db.session.query(Registration).count() == 2
+    mail = db.session.query(OutboxMessage).filter_by(kind="already_registered").one()
+    assert mail.recipient == "dana.reyes@yakimapd.example"
+
+
+def test_a_registered_address_with_a_closed_tier_is_refused_like_a_new_one(client, make_event):
     event = make_event()
     post(client, event)
-    again = post(client, event, email="DANA.REYES@yakimapd.example", first_name="Other")
-    assert again.status_code == 200
-    assert "already registered" in again.get_data(as_text=True)
-    assert db.session.query(Registration).count() == 1
-    assert db.session.query(OutboxMessage).filter_by(kind="already_registered").count() == 1
+    for email in ("dana.reyes@yakimapd.example", "kim.lee@yakimapd.example"):
+        response = post(client, event, email=email, tier="vip")
+        assert response.status_code == 400
+        assert "Not a valid choice" in response.get_data(as_text=True)
+    assert db.session.query(OutboxMessage).filter_by(kind="already_registered").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Eve\u202elive", "Evelive"),  # a right-to-left override: "evil" would print "live"
+        ("Da\u200bna", "Dana"),  # a zero-width space
+        ("Dana\r\nReyes", "Dana Reyes"),
+        ("Dana\x07\t ", "Dana"),
+        ("\u2066Dana\u2069", "Dana"),
+    ],
+)
+def test_names_lose_control_and_format_characters(client, make_event, typed, stored):
+    event = make_event()
+    response = post(client, event, first_name=typed, agency=f"Yakima{typed[-2:]} PD")
+    assert response.status_code == 303
+    person = db.session.query(Registration).one().person
+    assert person.first_name == stored
+    assert all(ch.isprintable() for ch in person.full_name + person.agency)
 
 
 def test_closed_registration_refuses_with_a_message(client, make_event):
@@ -199,3 +243,15 @@ def test_a_tier_name_gets_one_pair_of_brackets(client, make_event, name, price_c
     html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert shown.replace("&", "&amp;") in html
     assert "(free) (Free)" not in html and "(free) — Free" not in html
+
+
+def test_a_badge_prints_the_name_without_a_bidi_override(client, auth, make_event):
+    """U+202E once turned "Eve" + "live" into "Eve" + "evil" on the printed badge."""
+    event = make_event()
+    assert post(client, event, first_name="Eve\u202elive").status_code == 303
+    auth.as_role("checkin")
+    response = client.get(f"/staff/events/{event.slug}/badges.pdf")
+    assert response.status_code == 200
+    printed = pdf_text(response.data)
+    assert "Evelive" in squash(printed)
+    assert "\u202e" not in printed
