@@ -32,6 +32,11 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
+# The first and last days every time zone can reach from UTC without leaving the calendar.
+CALENDAR_START = datetime(1, 1, 2, tzinfo=UTC)
+CALENDAR_END = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 class Timestamp(fields.DateTime):
     """An ISO 8601 date-time that names its time zone, read as UTC, written with ``Z``.
 
@@ -42,7 +47,6 @@ class Timestamp(fields.DateTime):
     default_error_messages = {
         "invalid": "must be an ISO 8601 date-time with a time zone",
         "naive": "needs a time zone, e.g. 2027-06-15T07:42:00Z",
-        "range": "is out of range",
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
@@ -56,8 +60,11 @@ class Timestamp(fields.DateTime):
             raise self.make_error("naive")
         try:
             return parsed.astimezone(UTC)
-        except (OverflowError, ValueError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
-            raise self.make_error("range") from None
+        except (OverflowError, ValueError):
+            # Only at the calendar's ends (0001-01-01T00:00+01:00 is before year 1 in UTC).
+            # The document calls it a valid date-time, so it is not refused: it is held at
+            # the edge, where a clock that wrong lands anyway (a replay, or "now").
+            return CALENDAR_START if parsed.year == 1 else CALENDAR_END
 
     def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         return iso(value)

@@ -165,6 +165,22 @@ def test_an_offline_scan_is_accepted_as_history(client, scanner, make_registrati
     assert body["scanned_at"] == when.isoformat().replace("+00:00", "Z")
 
 
+def test_a_time_before_the_calendar_in_utc_is_held_at_its_start(client, scanner, make_registration):
+    """0001-01-01T09:02+20:10 is a valid date-time but before year 1 in UTC: schemathesis
+    found it refused with 422. It is a scan from a clock gone wrong, kept as history."""
+    registration = make_registration()
+    response = post_scan(
+        client,
+        scanner,
+        registration.event.slug,
+        code=registration.ticket_code,
+        scanned_at="0001-01-01T09:02:01+20:10",
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["scanned_at"] == "0001-01-02T00:00:00Z"
+    assert response.get_json()["is_replay"] is True
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -192,7 +208,6 @@ def test_an_offline_scan_is_accepted_as_history(client, scanner, make_registrati
         ({"code": "X", "nonce": "abc\n"}, "nonce"),
         ({"code": "X", "nonce": "abc:entry"}, "nonce"),
         ({"code": "X", "scanned_at": 1781508120}, "scanned_at"),
-        ({"code": "X", "scanned_at": "0001-01-01T00:00:00+01:00"}, "scanned_at"),
         ({"code": "X", "direction": None}, "direction"),
     ],
 )
