@@ -73,6 +73,7 @@ def _print(report: DeliveryReport) -> None:
 )
 @with_appcontext
 def send_reminders_command(days_before: int) -> None:
-    """Queue the reminder email, once per confirmed registration, then send-mail delivers it."""
+    """Queue the reminder email, once per confirmed registration (the task queue does this
+    daily); the consumer or send-mail delivers it."""
     count = queue_reminders(days_before)
     click.echo(f"Queued {count} reminder{'' if count == 1 else 's'}.")

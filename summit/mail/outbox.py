@@ -1,8 +1,8 @@
 """The outbox: messages are rows written with the change that causes them.
 
 Queueing only adds a row to the caller's transaction, so a registration and its
-email commit (or roll back) together. Delivery happens after commit, from
-``flask --app summit send-mail`` or opportunistically after a request: rows are
+email commit (or roll back) together. Delivery happens after commit, on the task
+queue's consumer (``summit.mail.tasks``) or by ``flask --app summit send-mail``: rows are
 claimed (``sending``) and committed *before* SMTP is contacted, so two workers
 never send one row; failures go back to ``pending`` with exponential back-off.
 
@@ -226,7 +226,7 @@ def _message(
 
 def _queued(message: OutboxMessage) -> OutboxMessage:
     """Remember the row in this request (or app context), so that the rows it queued,
-    and only those, are delivered right after the response (see :mod:`summit.mail`)."""
+    and only those, are handed to the task queue once it commits (see :mod:`summit.mail`)."""
     if has_app_context():
         g.setdefault(QUEUED_KEY, []).append(message)
     return message

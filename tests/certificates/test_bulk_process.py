@@ -71,9 +71,9 @@ def test_killing_issue_certificates_stops_its_workers(
     }
     slug = event.slug
     db.session.remove()  # nothing of this test holds the database while the command runs
+    flask = [sys.executable, "-m", "flask", "--app", "summit"]
     command = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "summit", "issue-certificates", slug]
-        + ["--workers", "2", "--no-email", "--without-signature"],
+        [*flask, "issue-certificates", slug, "--workers", "2", "--no-email", "--without-signature"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
