@@ -150,7 +150,7 @@ def _in_app_context(app: Flask, declared: Task) -> Callable[..., Any]:
             finally:
                 db.session.remove()
 
-    run.__module__ = declared.function.__module__
+    run.__module__ = "summit"  # Huey's key is module + name: summit.mail.tasks.deliver_queued
     run.__name__ = declared.function.__name__
     return run
 
