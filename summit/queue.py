@@ -22,6 +22,7 @@ queues it, in memory: tests see the outcome at once. A consumer runs the rest:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
@@ -157,6 +158,25 @@ def _in_app_context(app: Flask, declared: Task) -> Callable[..., Any]:
 
 def queue_of(app: Flask) -> TaskQueue:
     return app.extensions[EXTENSION]
+
+
+HEARTBEAT_KEY = "consumer-heartbeat"
+
+
+@periodic(crontab(minute="*"))
+def consumer_heartbeat() -> None:
+    """Every minute: note in the queue's storage that a consumer runs, for ``flask check``
+    (without one, mail waits in the outbox and nothing says so)."""
+    queue_of(current_app).huey.put(HEARTBEAT_KEY, time.time())
+
+
+def seconds_since_consumer_ran(app: Flask) -> float | None:
+    """How long ago a consumer last beat; None when none ever ran on this queue.
+
+    Raises what the storage raises when it cannot be reached (Redis down).
+    """
+    beat = queue_of(app).huey.get(HEARTBEAT_KEY, peek=True)
+    return None if beat is None else max(time.time() - float(beat), 0.0)
 
 
 # --- running the consumer --------------------------------------------------------

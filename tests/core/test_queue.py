@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from summit.checks import OK, WARN, check_queue
 from summit.extensions import db
 from summit.mail import queue_registration_email
 from summit.mail.tasks import deliver_due_mail, queue_daily_reminders
 from summit.models import OutboxMessage, utcnow
-from summit.queue import queue_of
+from summit.queue import HEARTBEAT_KEY, consumer_heartbeat, queue_of
 from summit.registration.services import cancel_registration, register_attendee
 from summit.registration.tasks import expire_lapsed_offers
 from tests.helpers import Server
@@ -35,6 +36,7 @@ def test_periodic_work_runs_on_its_schedule(app):
         "mail.tasks.deliver_due_mail",
         "mail.tasks.queue_daily_reminders",
         "registration.tasks.expire_lapsed_offers",
+        "queue.consumer_heartbeat",
     }
 
 
@@ -146,3 +148,20 @@ def test_a_queue_that_cannot_be_reached_never_fails_a_registration(make_app, mak
     assert response.status_code == 303
     db.session.rollback()
     assert db.session.scalars(select(OutboxMessage.status)).all() == ["pending"]
+
+
+def test_flask_check_says_whether_a_consumer_runs(make_app, tmp_path):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "tasks.sqlite3"))
+    assert check_queue(app).level == WARN
+    assert "no consumer has run" in check_queue(app).text
+
+    with app.app_context():
+        consumer_heartbeat()  # what a consumer does each minute
+    assert check_queue(app).level == OK
+
+    queue_of(app).huey.put(HEARTBEAT_KEY, time.time() - 600)
+    finding = check_queue(app)
+    assert finding.level == WARN and "last seen 10 min ago" in finding.text
+
+    unreachable = make_app(QUEUE_IMMEDIATE=False, REDIS_URL="redis://127.0.0.1:1/0")
+    assert "cannot reach its Redis storage" in check_queue(unreachable).text
