@@ -188,25 +188,32 @@ class HungSmtpServer:
     """Accepts connections and never says a word, like a mail server that hangs."""
 
     def __init__(self, port: int) -> None:
-        self.listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+        self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen()
+        self.listener.settimeout(0.1)  # so that close() never races a blocked accept()
         self.held: list[socket.socket] = []
+        self.closing = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
     def _accept(self) -> None:
-        while True:
+        while not self.closing.is_set():
             try:
                 connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             self.held.append(connection)
 
     def close(self) -> None:
+        self.closing.set()
+        self.thread.join(timeout=5)
         self.listener.close()
         for connection in self.held:
             connection.close()
-        self.thread.join(timeout=5)
 
 
 def test_a_hung_mail_server_does_not_slow_registration(make_app, tmp_path, make_event):
