@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_errors(app)
     register_templating(app)
+    register_queue(app)
     register_cli(app)
     register_mail(app)
     return app
@@ -107,6 +108,16 @@ def register_templating(app: Flask) -> None:
     from summit.templating import init_templating
 
     init_templating(app)
+
+
+def register_queue(app: Flask) -> None:
+    """The app's task queue, with every feature's tasks (their modules declare them)."""
+    import summit.certificates.tasks
+    import summit.mail.tasks
+    import summit.registration.tasks  # noqa: F401
+    from summit.queue import init_queue
+
+    init_queue(app)
 
 
 def register_cli(app: Flask) -> None:

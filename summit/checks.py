@@ -295,6 +295,34 @@ def check_database(app: Flask) -> Finding:
     )
 
 
+def check_queue(app: Flask) -> Finding | None:
+    """Whether a task consumer runs: without one, mail, offers and reminders wait."""
+    from summit.queue import queue_of, seconds_since_consumer_ran
+
+    if queue_of(app).immediate:
+        return None
+    storage = "Redis" if app.config.get("REDIS_URL") else "SQLite"
+    remedy = "run flask --app summit worker as a service (docs/tasks.md)"
+    try:
+        age = seconds_since_consumer_ran(app)
+    except Exception as error:  # whatever the storage's client raises
+        return Finding("task queue", WARN, f"cannot reach its {storage} storage: {error}")
+    if age is None:
+        return Finding(
+            "task queue", WARN, f"no consumer has run: emails wait in the outbox; {remedy}"
+        )
+    if age > CONSUMER_SILENT_AFTER:
+        return Finding(
+            "task queue",
+            WARN,
+            f"the consumer was last seen {age / 60:.0f} min ago: emails wait; {remedy}",
+        )
+    return Finding("task queue", OK, f"a consumer ran {age:.0f} s ago ({storage})")
+
+
+CONSUMER_SILENT_AFTER = 180  # seconds: the heartbeat comes every minute
+
+
 def run_checks(app: Flask) -> list[Finding]:
     """Every probe, network ones included, for ``flask --app summit check``."""
     probes: list[Callable[[Flask], Finding | None]] = [
@@ -305,6 +333,7 @@ def run_checks(app: Flask) -> list[Finding]:
         check_mail,
         check_public_url,
         check_rate_limits,
+        check_queue,
     ]
     return [finding for probe in probes if (finding := probe(app)) is not None]
 

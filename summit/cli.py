@@ -19,7 +19,7 @@ from summit.demo import seed_demo, use_demo_settings
 from summit.demo_history import seed_past_summit
 from summit.documents.pdf import return_large_buffers_promptly
 from summit.extensions import db
-from summit.mail import start_delivery_thread
+from summit.queue import start_consumer, worker_command
 from summit.verification import grouped_verification_code
 
 
@@ -37,6 +37,7 @@ def init_cli(app: Flask) -> None:
         expire_offers_command,
         create_api_token_command,
         issue_certificates_command,
+        worker_command,
     ):
         app.cli.add_command(command)
 
@@ -97,7 +98,7 @@ def create_staff_command(email: str, role: str, name: str, password_stdin: bool)
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Migrate, seed the demo event and last June's summit, print a fresh admin login,
-    and serve on HOST:PORT with mail delivered every few seconds."""
+    and serve on HOST:PORT with the task consumer (mail, offers, certificates) beside it."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     use_demo_settings(app.config)
     _apply_migrations()
@@ -125,7 +126,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         return_large_buffers_promptly()  # the demo server prints PDFs in this process
         warn_at_start(app, demo=True)
-        start_delivery_thread(app, on_report=lambda report: click.echo(f"  Mail: {report}."))
+        start_consumer(app)  # threads: the server keeps the main thread and Ctrl-C
         # Flask refuses app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
 

@@ -54,7 +54,6 @@ class Defaults:
     # Redis down: count in memory per process until it is back, never answer 500.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    REDIS_URL: str | None = None
     # The public registration form (POST only): per client address, generous enough for
     # a district office registering a group of officers one after another; and per
     # event from all addresses together, so a script spread over many addresses cannot
@@ -72,8 +71,6 @@ class Defaults:
     STORAGE_DIR: str | None = None
     VERIFY_RATE_LIMIT = "30 per minute"
     CERTIFICATE_WORKERS: int | None = None
-    # Run the bulk issue inside the request instead of a CLI process (tests only).
-    CERTIFICATE_BATCH_INLINE = False
     CERTIFICATE_SERIAL_PREFIX = "S5"
     TRAINING_CURRICULUM = "wa-rcw-28a-310-515"
     TRAINING_REQUIRED_MINUTES = 60
@@ -109,10 +106,25 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 12
     MAIL_RETRY_BASE_SECONDS = 60
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
-    # Send a request's mail right after its response; None means on, except under tests.
+    # Queue delivery of a request's mail once it has committed; None means on, except
+    # under tests.
     MAIL_DELIVER_AFTER_REQUEST: bool | None = None
-    MAIL_AFTER_REQUEST_LIMIT = 10
-    MAIL_RETRY_CHECK_SECONDS = 60
+    # How long delivery keeps trying to record that a message was sent (the database
+    # busy or away) before it gives up and logs it; less than the 10-minute lease.
+    MAIL_RECORD_RETRY_SECONDS = 300
+
+    # Redis (SUMMIT_REDIS_URL): the task queue (summit/queue.py, docs/tasks.md) and the
+    # throttles' counts. Unset: the queue has its own SQLite file (None means
+    # <instance>/tasks.sqlite3), never the app's database, and throttles count in memory.
+    REDIS_URL: str | None = None
+    QUEUE_FILE: str | None = None
+    # Names this install's queue in storage: installs sharing one Redis need their own.
+    QUEUE_NAME = "summit"
+    # Run tasks where they are queued, in memory; None means on under tests only.
+    QUEUE_IMMEDIATE: bool | None = None
+    QUEUE_WORKERS = 2
+    # The reminder the consumer queues daily (15:00 UTC): for events this many days ahead.
+    REMINDER_DAYS_BEFORE = 7
 
     ORGANISATION_NAME = "ESD 105"
     ORGANISATION_UNIT = "School Safety Operations and Coordination Center (SSOCC)"
@@ -146,6 +158,8 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if app.config["MAIL_DELIVER_AFTER_REQUEST"] is None:
         app.config["MAIL_DELIVER_AFTER_REQUEST"] = not app.testing
+    if app.config["QUEUE_IMMEDIATE"] is None:
+        app.config["QUEUE_IMMEDIATE"] = app.testing
     public_url = app.config.get("PUBLIC_URL")
     if public_url:
         app.config["PUBLIC_URL"] = public_url.rstrip("/")

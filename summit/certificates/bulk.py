@@ -13,10 +13,13 @@ plans again: what is already issued is skipped.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import math
 import multiprocessing
 import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -170,9 +173,12 @@ def latest_batch(event: Event) -> CertificateBatch | None:
     )
 
 
-@write_transaction()
+@write_transaction(keep_loaded=True)
 def create_batch(event: Event, *, actor: StaffUser | None = None) -> CertificateBatch:
-    """A queued batch for the event; refused while another one is alive."""
+    """A queued batch for the event; refused while another one is alive.
+
+    Kept loaded: the caller hands its id to the task queue without reading it again.
+    """
     lock_row(Event, event.id)
     busy = active_batch(event)
     if busy is not None:
@@ -246,15 +252,7 @@ def run_batch(
     event = db.session.get(Event, batch.event_id)
     actor_id = batch.started_by_id
     ids = plan(event)
-    with write_transaction():
-        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-        now = utcnow()
-        batch.status = "running"
-        batch.started_at = batch.started_at or now
-        batch.heartbeat_at = now
-        batch.finished_at = None
-        batch.total = len(ids) + (batch.done or 0)  # a resumed batch keeps what it did
-        batch.message = ""
+    batch = _start(batch_id, len(ids))
     if progress:
         progress(batch)
     workers = default_workers() if workers is None else workers
@@ -263,31 +261,55 @@ def run_batch(
     errors: list[str] = []
     try:
         for result in _results(chunks, event.id, actor_id, notify, workers):
-            with write_transaction():
-                batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-                batch.done += result.done
-                batch.failed += result.failed
-                batch.heartbeat_at = utcnow()
-                errors.extend(result.errors)
-                if errors:
-                    batch.message = "; ".join(errors[-3:])[:1000]
+            batch = _record_chunk(batch_id, result, errors)
             if progress:
                 progress(batch)
     except BaseException as error:
         db.session.rollback()  # whatever the failed chunk left unfinished
-        with write_transaction():
-            batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-            batch.status = "failed"
-            batch.message = f"stopped: {type(error).__name__}: {error}"[:1000]
-            batch.finished_at = utcnow()
+        _stop(batch_id, "failed", f"stopped: {type(error).__name__}: {error}")
         raise
-    with write_transaction():
-        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-        batch.status = "finished"
-        batch.finished_at = utcnow()
-        batch.heartbeat_at = batch.finished_at
+    batch = _stop(batch_id, "finished")
     if progress:
         progress(batch)
+    return batch
+
+
+def _start(batch_id: int, planned: int) -> CertificateBatch:
+    """Mark the batch running; a resumed batch keeps what it did."""
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+        now = utcnow()
+        batch.status = "running"
+        batch.started_at = batch.started_at or now
+        batch.heartbeat_at = now
+        batch.finished_at = None
+        batch.total = planned + (batch.done or 0)
+        batch.message = ""
+    return batch
+
+
+def _record_chunk(batch_id: int, result: ChunkResult, errors: list[str]) -> CertificateBatch:
+    """Add a chunk's counts to the batch row, with a heartbeat and the latest errors."""
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+        batch.done += result.done
+        batch.failed += result.failed
+        batch.heartbeat_at = utcnow()
+        errors.extend(result.errors)
+        if errors:
+            batch.message = "; ".join(errors[-3:])[:1000]
+    return batch
+
+
+def _stop(batch_id: int, status: str, message: str | None = None) -> CertificateBatch:
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
+        batch.status = status
+        batch.finished_at = utcnow()
+        if status == "finished":
+            batch.heartbeat_at = batch.finished_at
+        if message is not None:
+            batch.message = message[:1000]
     return batch
 
 
@@ -313,7 +335,7 @@ def _results(chunks, event_id: int, actor_id: int | None, notify: bool, workers:
             max_workers=min(workers, len(chunks)),
             mp_context=context,
             initializer=_init_worker,
-            initargs=(app,),
+            initargs=(app, os.getpid()),
         ) as pool:
             pending = {
                 pool.submit(_worker_issue_chunk, event_id, chunk, actor_id, notify)
@@ -330,12 +352,35 @@ def _results(chunks, event_id: int, actor_id: int | None, notify: bool, workers:
 _worker_app: Flask | None = None
 
 
-def _init_worker(app: Flask) -> None:
-    """Adopt the forked app; never reuse a database connection the parent opened."""
+def _init_worker(app: Flask, parent_pid: int) -> None:
+    """Die with the parent; adopt the forked app; never reuse the parent's connections.
+
+    Killing ``issue-certificates`` (or the consumer running a batch), with SIGTERM
+    or SIGKILL, gives the pool's workers no chance to be told: without this they
+    ran on, 150 MB each, adopted by PID 1. Linux delivers SIGKILL to a process
+    whose parent dies once it asked for it; the parent may have died already.
+    """
+    _die_with_parent()
+    if os.getppid() != parent_pid:
+        os._exit(1)
     global _worker_app
     with app.app_context():
         db.engine.dispose(close=False)
     _worker_app = app
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux; nothing elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent check still applies
+        return
 
 
 def _worker_issue_chunk(event_id, registration_ids, actor_id, notify) -> ChunkResult:

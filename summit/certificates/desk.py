@@ -5,10 +5,7 @@ parse, call one of these, and render or redirect.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from summit.certificates.eligibility import (
     certificates_open_at,
     too_early_message,
 )
+from summit.certificates.tasks import issue_certificate_batch
 from summit.checkin.credit import event_credit
 from summit.extensions import db
 from summit.models import (
@@ -129,35 +127,7 @@ def certificates_zip(event: Event) -> IO[bytes] | None:
     return spool
 
 
-def start_background_batch(event: Event, batch: CertificateBatch, *, notify: bool) -> None:
-    """Run the CLI for this batch in its own process so the request returns at once.
-
-    Tests replace this with an in-process run (``CERTIFICATE_BATCH_INLINE``).
-    """
-    if current_app.config["CERTIFICATE_BATCH_INLINE"]:
-        bulk.run_batch(batch.id, notify=notify, workers=0)
-        return
-    command = [sys.executable, "-m", "flask", "--app", "summit", "issue-certificates"]
-    command += [event.slug, "--batch", str(batch.id)]
-    if not notify:
-        command.append("--no-email")
-    subprocess.Popen(  # noqa: S603 - fixed argv, no shell; the slug comes from the database
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=_child_environment(),
-    )
-
-
-def _child_environment() -> dict[str, str]:
-    """The server's environment plus the database it really uses (set by tests or config)."""
-    env = dict(os.environ)
-    env["DATABASE_URL"] = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    env["SUMMIT_INSTANCE_PATH"] = current_app.instance_path
-    if current_app.config.get("STORAGE_DIR"):
-        env["SUMMIT_STORAGE_DIR"] = str(current_app.config["STORAGE_DIR"])
-    if current_app.config.get("PUBLIC_URL"):
-        env["SUMMIT_PUBLIC_URL"] = current_app.config["PUBLIC_URL"]
-    return env
+def start_background_batch(batch: CertificateBatch, *, notify: bool) -> None:
+    """Hand the batch to the task queue so the request returns at once; the consumer
+    runs it and the page polls the batch row for progress."""
+    issue_certificate_batch.enqueue(batch.id, notify)

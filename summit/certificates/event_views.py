@@ -138,7 +138,7 @@ def branding_image(slug: str, kind: str):
 @bp.post("/staff/events/<slug>/certificates/issue-all")
 @staff_required("admin")
 def issue_all(slug: str):
-    """Start a bulk issue in a background process; the page shows its progress."""
+    """Start a bulk issue on the task queue; the page shows its progress."""
     event = _event(slug)
     form = BulkIssueForm(prefix="bulk")
     if not form.validate_on_submit():
@@ -155,7 +155,12 @@ def issue_all(slug: str):
     except bulk.BatchBusy as error:
         flash(error.message, "warning")
         return redirect(url_for("certificates.event_page", slug=slug), code=303)
-    start_background_batch(event, batch, notify=form.notify.data)
+    try:
+        start_background_batch(batch, notify=form.notify.data)
+    except Exception:  # the queue's storage is unreachable: the batch goes stale, rerunnable
+        current_app.logger.exception("could not queue certificate batch %s", batch.id)
+        flash("The task queue cannot be reached. Try again in a few minutes.", "danger")
+        return redirect(url_for("certificates.event_page", slug=slug), code=303)
     flash("Issuing certificates. You can leave this page; progress is kept.", "info")
     return redirect(url_for("certificates.event_page", slug=slug), code=303)
 

@@ -9,27 +9,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from summit.extensions import db
-from summit.mail.outbox import DeliveryReport, deliver_due
+from summit.mail.outbox import DeliveryReport, deliver_all
 from summit.mail.reminders import queue_reminders
 
 
 def init_mail_cli(app: Flask) -> None:
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
-
-
-def deliver_all(batch: int) -> DeliveryReport:
-    """Deliver batches until nothing is due; failed rows wait for their back-off."""
-    total = DeliveryReport()
-    while True:
-        report = deliver_due(limit=batch)
-        total.sent += report.sent
-        total.retrying += report.retrying
-        total.failed += report.failed
-        total.errors += report.errors
-        db.session.remove()
-        if report.attempted < batch:
-            return total
 
 
 @click.command("send-mail")
@@ -87,6 +73,7 @@ def _print(report: DeliveryReport) -> None:
 )
 @with_appcontext
 def send_reminders_command(days_before: int) -> None:
-    """Queue the reminder email, once per confirmed registration, then send-mail delivers it."""
+    """Queue the reminder email, once per confirmed registration (the task queue does this
+    daily); the consumer or send-mail delivers it."""
     count = queue_reminders(days_before)
     click.echo(f"Queued {count} reminder{'' if count == 1 else 's'}.")

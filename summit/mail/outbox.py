@@ -1,8 +1,8 @@
 """The outbox: messages are rows written with the change that causes them.
 
 Queueing only adds a row to the caller's transaction, so a registration and its
-email commit (or roll back) together. Delivery happens after commit, from
-``flask --app summit send-mail`` or opportunistically after a request: rows are
+email commit (or roll back) together. Delivery happens after commit, on the task
+queue's consumer (``summit.mail.tasks``) or by ``flask --app summit send-mail``: rows are
 claimed (``sending``) and committed *before* SMTP is contacted, so two workers
 never send one row; failures go back to ``pending`` with exponential back-off.
 
@@ -13,6 +13,7 @@ mid-send leaves the row to be claimed again once the lease runs out.
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from typing import Any
 from flask import current_app, g, has_app_context
 from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import ColumnElement, inspect, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from summit.auth.links import sign_portal_links
 from summit.extensions import db
@@ -225,7 +226,7 @@ def _message(
 
 def _queued(message: OutboxMessage) -> OutboxMessage:
     """Remember the row in this request (or app context), so that the rows it queued,
-    and only those, are delivered right after the response (see :mod:`summit.mail`)."""
+    and only those, are handed to the task queue once it commits (see :mod:`summit.mail`)."""
     if has_app_context():
         g.setdefault(QUEUED_KEY, []).append(message)
     return message
@@ -311,6 +312,8 @@ def deliver_due(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
     """
     now = now or utcnow()
     report = DeliveryReport()
+    if not has_due(now):  # a read: the minute pass takes no write lock for nothing
+        return report
     ids = claim_due(limit, now, report)
     if not ids:
         return report
@@ -318,6 +321,23 @@ def deliver_due(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
         for message_id in ids:
             _send_claimed(courier, message_id, now, report)
     return report
+
+
+def deliver_all(batch: int = 50) -> DeliveryReport:
+    """Deliver batches until nothing is due; failed rows wait for their back-off.
+
+    ``send-mail`` and the queue's minute pass: each batch ends with a fresh session.
+    """
+    total = DeliveryReport()
+    while True:
+        report = deliver_due(limit=batch)
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.failed += report.failed
+        total.errors += report.errors
+        db.session.remove()
+        if report.attempted < batch:
+            return total
 
 
 def deliver_messages(ids: Iterable[int], now: datetime | None = None) -> DeliveryReport:
@@ -352,15 +372,51 @@ def _send_claimed(
         courier.send(build_message(row))
     except Exception as error:  # any failure is recorded on the row, never raised
         failure = error
-    with write_transaction():
-        row = lock_row(OutboxMessage, message_id)
-        if failure is not None:
-            _record_failure(row, failure, now, report)
-        else:
-            row.status = "sent"
-            row.sent_at = utcnow()
-            row.last_error = ""
-            report.sent += 1
+    _record_outcome(message_id, failure, now, report)
+
+
+def _record_outcome(
+    message_id: int, failure: Exception | None, now: datetime, report: DeliveryReport
+) -> None:
+    """Record ``sent`` (or the failure), trying again while the database is busy or away.
+
+    A message the server accepted but that stayed ``sending`` would be sent again
+    when its lease runs out: on SQLite, under a rush of registrations, that sent
+    most confirmations twice. So each failed attempt is logged and retried (waits
+    doubling to 5 s) for up to ``MAIL_RECORD_RETRY_SECONDS``, less than the lease.
+    """
+    deadline = time.monotonic() + float(current_app.config["MAIL_RECORD_RETRY_SECONDS"])
+    pause = 0.1
+    while True:
+        try:
+            with write_transaction():
+                _apply_outcome(lock_row(OutboxMessage, message_id), failure, now, report)
+            return
+        except DBAPIError as error:  # "database is locked", a dropped connection
+            db.session.rollback()
+            what = "sent" if failure is None else "failed"
+            if time.monotonic() + pause > deadline:
+                current_app.logger.error(
+                    "mail #%s: could not record it %s, giving up: %s", message_id, what, error
+                )
+                raise
+            current_app.logger.warning(
+                "mail #%s: could not record it %s yet, retrying: %s", message_id, what, error
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _apply_outcome(
+    row: OutboxMessage, failure: Exception | None, now: datetime, report: DeliveryReport
+) -> None:
+    if failure is not None:
+        _record_failure(row, failure, now, report)
+    else:
+        row.status = "sent"
+        row.sent_at = utcnow()
+        row.last_error = ""
+        report.sent += 1
 
 
 def claim_due(
@@ -604,6 +660,7 @@ __all__ = [
     "DeliveryReport",
     "claim_due",
     "committed_ids",
+    "deliver_all",
     "deliver_due",
     "deliver_messages",
     "has_due",

@@ -11,14 +11,16 @@ from sqlalchemy import select
 from summit.extensions import db
 from summit.mail.outbox import queue_registration_email
 from summit.models import Event, Registration, RegistrationState, utcnow
+from summit.transactions import write_transaction
 
 
 def queue_reminders(days_before: int = 7, *, now: datetime | None = None) -> int:
     """Queue ``reminder`` for confirmed registrations of events starting within ``days_before``.
 
     ``reminder_sent_at`` and the ``reminder:<id>`` dedupe key both guard against a
-    second reminder, so running this daily (or twice by mistake) is safe. Commits
-    per registration so a long run that stops halfway keeps what it queued.
+    second reminder, so running this daily (or twice by mistake) is safe. One write
+    transaction per registration, so a long run that stops halfway keeps what it
+    queued and never holds the lock for long.
     """
     now = now or utcnow()
     today = _today(now)
@@ -34,12 +36,14 @@ def queue_reminders(days_before: int = 7, *, now: datetime | None = None) -> int
         .order_by(Registration.id)
     ).all()
     for registration_id in ids:
-        registration = db.session.get(Registration, registration_id)
-        if registration is None or registration.reminder_sent_at is not None:
-            continue
-        queue_registration_email(registration, "reminder", dedupe_key=f"reminder:{registration.id}")
-        registration.reminder_sent_at = now
-        db.session.commit()
+        with write_transaction():
+            registration = db.session.get(Registration, registration_id, populate_existing=True)
+            if registration is None or registration.reminder_sent_at is not None:
+                continue
+            queue_registration_email(
+                registration, "reminder", dedupe_key=f"reminder:{registration.id}"
+            )
+            registration.reminder_sent_at = now
     return len(ids)
 
 

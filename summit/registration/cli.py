@@ -1,4 +1,4 @@
-"""Registration commands for cron."""
+"""Registration commands (the task queue runs the same every 5 minutes)."""
 
 from __future__ import annotations
 

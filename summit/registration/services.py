@@ -276,7 +276,8 @@ def payment_recorded(registration: Registration, *, actor: Actor) -> Registratio
 
 
 def expire_offers(now: datetime | None = None) -> int:
-    """Expire every lapsed offer on every event and pass the seats on. For cron."""
+    """Expire every lapsed offer on every event and pass the seats on (the task queue
+    runs this every 5 minutes; ``expire-offers`` by hand)."""
     now = now or utcnow()
     event_ids = db.session.scalars(
         select(Registration.event_id)

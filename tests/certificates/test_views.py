@@ -325,7 +325,6 @@ def test_uploads_are_admin_only(client, auth, make_event):
 def test_bulk_issue_from_the_ui_with_progress_json(
     app, client, auth, make_event, make_registration
 ):
-    app.config["CERTIFICATE_BATCH_INLINE"] = True  # run where the test can wait for it
     event = make_event()
     for n in range(3):
         attend(make_registration(event=event), sessions=None if n else 2)
@@ -399,7 +398,6 @@ def test_a_chunk_reads_and_writes_per_table_not_per_certificate(
 def test_bulk_issue_without_a_signature_needs_the_admin_to_say_so(
     app, client, auth, make_event, make_registration
 ):
-    app.config["CERTIFICATE_BATCH_INLINE"] = True
     event = make_event()
     attend(make_registration(event=event))
     auth.as_role("admin")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+import sqlalchemy
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from summit.extensions import db
 from summit.mail import deliver_due, init_mail, queue_registration_email
-from summit.mail.outbox import claim_due
+from summit.mail.outbox import _Courier, claim_due
 from summit.models import OutboxMessage, utcnow
 from tests.helpers import Server
 
@@ -139,3 +145,57 @@ def test_postgres_workers_skip_rows_another_worker_holds(is_postgres, make_regis
             assert claim_due(10, utcnow()) == [free]
             other_worker.rollback()
         assert claim_due(10, utcnow()) == [held]
+
+
+def test_a_busy_database_when_marking_sent_does_not_send_twice(
+    is_postgres, make_registration, smtp, smtp_app, monkeypatch, caplog
+):
+    """SQLite: another writer holds the lock just as the server accepts a message.
+
+    Recording "sent" used to fail at once with "database is locked", leaving the row
+    ``sending``; when its lease ran out it was sent again (the drill: 691 of 1,000
+    confirmations twice). Now the record waits and is retried, and the wait is logged.
+    """
+    if is_postgres:
+        pytest.skip("SQLite's database-wide write lock; PostgreSQL waits on the row lock")
+    (message_id,) = queue_for([make_registration()])
+    smtp.start()
+    real_send = _Courier.send
+    released = threading.Event()
+
+    def send_then_hold_the_lock(courier, message):
+        real_send(courier, message)
+        other_writer = sqlite3.connect(
+            db.engine.url.database, isolation_level=None, check_same_thread=False
+        )
+        other_writer.execute("BEGIN IMMEDIATE")  # a registration's transaction, say
+
+        def release() -> None:
+            time.sleep(1.5)
+            other_writer.execute("COMMIT")
+            other_writer.close()
+            released.set()
+
+        threading.Thread(target=release, daemon=True).start()
+
+    monkeypatch.setattr(_Courier, "send", send_then_hold_the_lock)
+
+    with smtp_app.app_context():
+        short_waits = lambda conn, _record: conn.execute("PRAGMA busy_timeout=200")  # noqa: E731
+        sqlalchemy.event.listen(db.engine, "connect", short_waits)
+        db.engine.dispose()
+        try:
+            with contextlib.suppress(OperationalError):  # how it failed before: logged, no more
+                deliver_due()
+            assert released.wait(5)
+            monkeypatch.setattr(_Courier, "send", real_send)
+            after_the_lease = deliver_due(now=utcnow() + timedelta(minutes=11))
+            (row,) = rows([message_id])
+        finally:
+            sqlalchemy.event.remove(db.engine, "connect", short_waits)
+            db.engine.dispose()
+
+    assert len(smtp.messages) == 1
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert after_the_lease.attempted == 0
+    assert any("could not record it sent yet" in r.getMessage() for r in caplog.records)
