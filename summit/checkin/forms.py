@@ -12,11 +12,10 @@ from wtforms import (
     TelField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from summit.forms import no_links, single_line
-from summit.models import Event
-from summit.registration.fields import normalise_email, normalise_phone
+from summit.registration.forms import EventSignUp
 
 
 def _clean(value: str | None) -> str | None:
@@ -26,7 +25,7 @@ def _clean(value: str | None) -> str | None:
     return "".join(ch for ch in value if ch.isprintable()).strip()
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(EventSignUp, FlaskForm):
     """The few details needed to register someone standing at the desk."""
 
     tier = SelectField("Registration type", validators=[DataRequired()])
@@ -44,26 +43,6 @@ class WalkInForm(FlaskForm):
     )
     phone = TelField("Phone", validators=[Optional(), Length(max=40)], filters=[_clean])
     submit = SubmitField("Register and check in")
-
-    def __init__(self, event: Event, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.tier.choices = [
-            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
-        ]
-
-    def validate_email(self, field) -> None:
-        try:
-            field.data = normalise_email(field.data or "")
-        except ValueError as error:
-            raise ValidationError(
-                f"Enter an email address such as name@agency.org ({error})."
-            ) from None
-
-    def validate_phone(self, field) -> None:
-        try:
-            field.data = normalise_phone(field.data or "")
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
 
 class ApiTokenForm(FlaskForm):

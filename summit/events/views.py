@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from summit.errors import render_error
@@ -22,7 +22,8 @@ from summit.events.forms import EventForm
 from summit.extensions import db
 from summit.forms import ActionForm
 from summit.loaders import event_or_404
-from summit.models import Curriculum, Event, Registration, RegistrationState
+from summit.models import Curriculum, Event
+from summit.registration.services import registration_counts
 from summit.security import staff_required
 
 PAGES = (tier_views, clone_views)
@@ -33,13 +34,7 @@ PAGES = (tier_views, clone_views)
 def index():
     """Every event, newest first; archived ones in their own list below."""
     events = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id)).all()
-    counts = dict(
-        db.session.execute(
-            select(Registration.event_id, func.count())
-            .where(Registration.state != RegistrationState.CANCELLED)
-            .group_by(Registration.event_id)
-        ).all()
-    )
+    counts = registration_counts()
     return render_template(
         "events/index.html",
         current=[event for event in events if event.archived_at is None],

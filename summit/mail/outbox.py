@@ -174,27 +174,19 @@ def queue_email(
     recipient: str,
     context: dict[str, Any],
     *,
-    registration: Registration | None = None,
-    attachments: Iterable[Attachment | dict[str, str]] = (),
     dedupe_key: str | None = None,
+    **parts: Any,
 ) -> OutboxMessage:
     """Render ``mail/<kind>`` now and add the finished message as a pending row.
 
     Rendering at queue time means a later edit to the event or a template never
-    changes what an already-queued email says.
+    changes what an already-queued email says. ``parts`` are :func:`_message`'s
+    ``registration`` (the one the email is about) and ``attachments``.
     """
     duplicate = _existing(dedupe_key)
     if duplicate is not None:
         return duplicate
-    message = _message(
-        kind,
-        recipient,
-        context,
-        registration=registration,
-        attachments=attachments,
-        dedupe_key=dedupe_key,
-    )
-    return _queued(_add(message))
+    return _queued(_add(_message(kind, recipient, context, dedupe_key=dedupe_key, **parts)))
 
 
 def _message(

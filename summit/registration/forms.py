@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from summit.forms import ContactForm, plain_text, single_line, strip
@@ -10,7 +10,32 @@ from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
 
-class RegistrationForm(ContactForm):
+class EventSignUp:
+    """What the public form and the desk's walk-in share: the event's open tiers to
+    choose from, and an email and phone checked and written one way."""
+
+    tier: SelectField  # a RadioField on the public form
+
+    def __init__(self, event: Event, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tier.choices = [
+            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
+        ]
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalise_email(field.data or "")
+        except ValueError as error:
+            raise ValidationError(f"Enter a valid email address. {error}") from None
+
+    def validate_phone(self, field) -> None:
+        try:
+            field.data = normalise_phone(field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class RegistrationForm(EventSignUp, ContactForm):
     # The order of the page (the contact fields are declared first, in ContactForm),
     # so the list of problems above the form reads top to bottom like the form.
     field_order = (
@@ -47,24 +72,6 @@ class RegistrationForm(ContactForm):
         validators=[Optional(), Length(max=2000), plain_text],
     )
     submit = SubmitField("Register")
-
-    def __init__(self, event: Event, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.tier.choices = [
-            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
-        ]
-
-    def validate_email(self, field) -> None:
-        try:
-            field.data = normalise_email(field.data or "")
-        except ValueError as error:
-            raise ValidationError(f"Enter a valid email address. {error}") from None
-
-    def validate_phone(self, field) -> None:
-        try:
-            field.data = normalise_phone(field.data or "")
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
 
 # What the registration link may fill in from its query string: every field of the form.

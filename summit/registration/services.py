@@ -85,6 +85,17 @@ def seats_taken(event: Event, tier: Tier | None = None) -> int:
     return db.session.scalar(statement) or 0
 
 
+def registration_counts() -> dict[int, int]:
+    """Registrations per event id, cancelled ones not counted: one grouped query."""
+    return dict(
+        db.session.execute(
+            select(Registration.event_id, func.count())
+            .where(Registration.state != RegistrationState.CANCELLED)
+            .group_by(Registration.event_id)
+        ).all()
+    )
+
+
 def seats_left(event: Event, tier: Tier | None = None) -> int | None:
     """Seats still free for the event (and the tier, if given); None when unlimited."""
     limits = []
@@ -134,29 +145,53 @@ def register_attendee(
             raise RegistrationClosed(_closed_message(event, now))
         tier = _open_tier(event, tier_slug)
     if existing is not None:
-        # At most one reminder an hour, so the form cannot flood someone's inbox.
-        hour = f"{now:%Y%m%d%H}"
-        queue_registration_email(
-            existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
-        )
-        return RegistrationResult(existing, created=False)
+        return _already_registered(existing, now)
     details = dict(
         first_name=first_name, last_name=last_name, phone=phone, agency=agency, job_title=job_title
     )
+    person = _person_for(person, email, details, role_type=role_type or _role_type_for(tier))
+    state = _arrival_state(event, tier)  # counted before the new row can join the session
+    registration = _add_registration(
+        Registration(
+            event=event,
+            person=person,
+            tier=tier,
+            state=state,
+            ticket_code=new_ticket_code(),
+            school_district=school_district,
+            accommodations=accommodations,
+        ),
+        now=now,
+        actor=actor,
+    )
+    return RegistrationResult(registration, created=True)
+
+
+def _person_for(
+    person: Person | None, email: str, details: dict[str, str], *, role_type: str
+) -> Person:
+    """A new person with these details, or the known one with blanks filled in (never
+    overwritten: the form cannot change someone else's name)."""
     if person is None:
-        person = Person(email=email, role_type=role_type or _role_type_for(tier), **details)
+        person = Person(email=email, role_type=role_type, **details)
         db.session.add(person)
     else:
         _fill_missing_details(person, details)
-    registration = Registration(
-        event=event,
-        person=person,
-        tier=tier,
-        state=_arrival_state(event, tier),
-        ticket_code=new_ticket_code(),
-        school_district=school_district,
-        accommodations=accommodations,
+    return person
+
+
+def _already_registered(existing: Registration, now: datetime) -> RegistrationResult:
+    """Nothing changes; the person is emailed what they have, at most once an hour so the
+    form cannot flood someone's inbox."""
+    hour = f"{now:%Y%m%d%H}"
+    queue_registration_email(
+        existing, "already_registered", dedupe_key=f"already:{existing.id}:{hour}"
     )
+    return RegistrationResult(existing, created=False)
+
+
+def _add_registration(registration: Registration, *, now: datetime, actor: Actor) -> Registration:
+    """Stamp, audit and email a new registration in the state its arrival earned."""
     if registration.state == RegistrationState.CONFIRMED:
         registration.confirmed_at = now
     db.session.add(registration)
@@ -164,11 +199,11 @@ def register_attendee(
     audit.record(
         "registration.create",
         registration,
-        after={"state": registration.state, "tier": tier.slug},
+        after={"state": registration.state, "tier": registration.tier.slug},
         actor=actor,
     )
     queue_registration_email(registration, STATE_EMAILS[registration.state])
-    return RegistrationResult(registration, created=True)
+    return registration
 
 
 def change_state(

@@ -27,6 +27,7 @@ from summit.models import (
     TrainingEntryStatus,
     utcnow,
 )
+from summit.registration.services import registration_counts
 
 AUDIT_PAGE_SIZE = 200
 # Events still worth a to-do list: upcoming ones and those that ended this recently.
@@ -62,13 +63,7 @@ class ControlRoom:
 def events_with_counts() -> tuple[list[Event], dict[int, int]]:
     """Every event not archived, newest first, and how many registrations each holds (cancelled not
     counted), in two queries whatever the number of events."""
-    counts = dict(
-        db.session.execute(
-            select(Registration.event_id, func.count())
-            .where(Registration.state != RegistrationState.CANCELLED)
-            .group_by(Registration.event_id)
-        ).all()
-    )
+    counts = registration_counts()
     events = list(
         db.session.scalars(
             select(Event).where(Event.archived_at.is_(None)).order_by(Event.starts_on.desc())

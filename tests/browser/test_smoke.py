@@ -14,8 +14,8 @@ WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("body *")]
   .slice(0, 5).map((element) => element.outerHTML.slice(0, 120))"""
 
 
-def test_home_page_lists_the_event_on_a_phone(live_server, phone_page, make_event):
-    event = make_event(name="S5 Summit 2027")
+def test_home_page_lists_the_event_on_a_phone(live_server, phone_page, make_upcoming_event):
+    event = make_upcoming_event(name="S5 Summit 2027")
     phone_page.goto(live_server.url + "/")
     expect(phone_page.get_by_role("heading", name="S5 Summit", exact=True)).to_be_visible()
     phone_page.get_by_role("link", name="S5 Summit 2027").click()
