@@ -64,6 +64,8 @@ class Defaults:
     LOGIN_RATE_LIMIT = "5 per minute"
     OFFER_HOLD_HOURS = 48
     PORTAL_LINK_MAX_AGE = 30 * 24 * 3600
+    # How long a staff invitation's or reset's set-password link works (3 days).
+    STAFF_PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600
     PORTAL_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
 
     BOOTSTRAP_SERVE_LOCAL = True

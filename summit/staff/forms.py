@@ -1,0 +1,54 @@
+"""Forms of the staff accounts pages; every one carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from summit.auth.passwords import MAX_LENGTH
+
+ROLE_CHOICES = [
+    SelectChoice("checkin", "Check-in (works the door)"),
+    SelectChoice("admin", "Admin (runs events)"),
+]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter the person's email address."), Length(max=254)]
+    )
+    name = StringField("Name", validators=[Length(max=200)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="checkin")
+    submit = SubmitField("Send invitation")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Set role")
+
+
+class ActionForm(FlaskForm):
+    """Disable, enable, reset: a button whose only field is the CSRF token."""
+
+
+def _password(label: str, autocomplete: str, message: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(message), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = _password("New password", "new-password", "Choose a password.")
+    confirm = _password("New password again", "new-password", "Type the password again.")
+    submit = SubmitField("Save password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = _password("Current password", "current-password", "Enter your current password.")
+    password = _password("New password", "new-password", "Choose a new password.")
+    confirm = _password("New password again", "new-password", "Type the new password again.")
+    submit = SubmitField("Change password")
