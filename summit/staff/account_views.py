@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 from sqlalchemy.exc import NoResultFound
 
-from summit.auth.staff_links import PasswordLinkProblem, staff_for_password_token
+from summit.auth.staff_links import NO_PASSWORD, PasswordLinkProblem, staff_for_password_token
 from summit.security import staff_required
 from summit.staff import accounts
 from summit.staff.accounts import AccountError
@@ -36,7 +36,7 @@ def _accounts_page(
         staff=staff,
         invite=invite or InviteForm(formdata=None),
         role_forms=role_forms,
-        action=ActionForm(formdata=None),
+        no_password=NO_PASSWORD,
         row_errors=row_errors or {},
     ), status
 
@@ -112,7 +112,9 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(staff, form.password.data, form.confirm.data)
+            accounts.set_password(token, form.password.data, form.confirm.data)
+        except PasswordLinkProblem as problem:  # used by another request meanwhile
+            return render_template("staff/set_password.html", problem=str(problem)), 400
         except AccountError as problem:
             form[problem.field].errors = [str(problem)]
         else:

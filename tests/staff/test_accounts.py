@@ -7,12 +7,15 @@ from datetime import timedelta
 import pytest
 import time_machine
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from summit.auth.api_tokens import create_api_token
 from summit.auth.links import sign_portal_links
 from summit.auth.services import create_staff
+from summit.auth.staff_links import PasswordLinkProblem
 from summit.extensions import db
 from summit.models import ApiToken, AuditLog, StaffUser, utcnow
+from summit.staff.accounts import set_password
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import outbox, reload, text
 
@@ -333,3 +336,26 @@ def test_a_refused_password_change_says_why_beside_the_field(
     assert response.status_code == 400 and message in page
     assert f'id="{field}-error"' in page
     assert auth_sign_in(app, staff.email, STAFF_PASSWORD) == 302, "the old password still works"
+
+
+def test_two_uses_of_one_link_cannot_both_set_a_password(client, auth):
+    """The link is checked again under the row lock, not only when the page opened."""
+    auth.as_role("admin")
+    invite(client)
+    token = emailed_link("staff_invitation", "door@esd105.example").rsplit("/", 1)[1]
+    set_password(token, NEW_PASSWORD, NEW_PASSWORD)
+    with pytest.raises(PasswordLinkProblem):
+        set_password(token, "another fine passphrase", "another fine passphrase")
+    door = db.session.scalar(select(StaffUser).where(StaffUser.email == "door@esd105.example"))
+    assert check_password_hash(door.password_hash, NEW_PASSWORD)
+
+
+def test_a_demoted_admin_loses_admin_pages_at_once(app, client, auth):
+    auth.as_role("admin")
+    other = create_staff("other-admin@esd105.example", "admin", STAFF_PASSWORD)
+    other_browser = app.test_client()
+    other_browser.post("/staff/sign-in", data={"email": other.email, "password": STAFF_PASSWORD})
+    assert other_browser.get("/staff/accounts").status_code == 200
+    client.post(f"/staff/accounts/{other.id}/role", data={"role": "checkin"})
+    assert other_browser.get("/staff/accounts").status_code == 403
+    assert other_browser.get("/staff/").status_code == 200
