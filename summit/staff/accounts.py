@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from summit import audit
+from summit.auth import recovery
 from summit.auth.passwords import password_problem
 from summit.auth.services import StaffError, normalise_email
 from summit.auth.staff_links import (
@@ -132,14 +133,24 @@ def enable_staff(staff_id: int, *, actor: StaffUser) -> StaffUser:
 
 
 def reset_staff(staff_id: int, *, actor: StaffUser) -> StaffUser:
-    """The password stops working, sessions end, and a new set-password link is sent."""
+    """The password stops working, sessions end, two-step sign-in is off (a lost phone
+    is the usual reason), and a new set-password link is sent."""
     with write_transaction():
         row = _other_account(staff_id, actor, "reset")
         if not row.is_active:
             raise AccountError("Enable the account before resetting its password.", "role")
         row.password_hash = NO_PASSWORD
         row.session_version += 1
-        audit.record("staff.reset", row, after={"password": "reset"}, actor=actor)
+        # A lost phone is the usual reason: two-step sign-in is set up again afterwards.
+        two_step_was_on = row.totp_secret is not None
+        row.totp_secret = None
+        recovery.delete_codes(row)
+        audit.record(
+            "staff.reset",
+            row,
+            after={"password": "reset", "two_step_cleared": two_step_was_on},
+            actor=actor,
+        )
         _queue_password_email(row, "staff_password_reset", actor)
     return row
 
