@@ -12,11 +12,11 @@ from flask_login import current_user, login_user
 from sqlalchemy.exc import NoResultFound
 
 from summit.auth.staff_links import NO_PASSWORD, PasswordLinkProblem, staff_for_password_token
+from summit.forms import ActionForm
 from summit.security import staff_required
 from summit.staff import accounts
 from summit.staff.accounts import AccountError
 from summit.staff.forms import (
-    ActionForm,
     ChangePasswordForm,
     InviteForm,
     RoleForm,

@@ -29,10 +29,6 @@ class RoleForm(FlaskForm):
     submit = SubmitField("Set role")
 
 
-class ActionForm(FlaskForm):
-    """Disable, enable, reset: a button whose only field is the CSRF token."""
-
-
 def _password(label: str, autocomplete: str, message: str) -> PasswordField:
     return PasswordField(
         label,
