@@ -57,7 +57,9 @@ def invite_staff(email: str, role: str, name: str, *, actor: StaffUser) -> Staff
         raise AccountError(str(problem), "email") from None
     with write_transaction():
         if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-            raise AccountError("That address already has a staff account.", "email")
+            raise AccountError(
+                "That address already has a staff account (enable or reset it below).", "email"
+            )
         staff = StaffUser(
             email=email, name=name.strip()[:200], role=role, password_hash=NO_PASSWORD
         )

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from summit.auth.passwords import MAX_LENGTH
+from summit.forms import plain_text, single_line, strip
 
 ROLE_CHOICES = [
     SelectChoice("checkin", "Check-in (works the door)"),
@@ -17,9 +18,12 @@ ROLE_CHOICES = [
 
 class InviteForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired("Enter the person's email address."), Length(max=254)]
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter the person's email address."), Length(max=254), plain_text],
     )
-    name = StringField("Name", validators=[Length(max=200)])
+    # Printed on check-in records and in emails: one line, no invisible characters.
+    name = StringField("Name", filters=[single_line], validators=[Length(max=200), plain_text])
     role = SelectField("Role", choices=ROLE_CHOICES, default="checkin")
     submit = SubmitField("Send invitation")
 

@@ -163,3 +163,11 @@ def test_the_demo_turns_it_off_and_says_so(make_app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Two-step sign-in for admins is off" in result.output
     assert app.config["REQUIRE_ADMIN_TOTP"] is False
+
+
+def test_the_recovery_codes_page_is_never_stored(client, auth):
+    auth.as_role("admin")
+    page = client.get("/staff/account/two-step").text
+    secret = page.split('<code class="user-select-all">')[1].split("<")[0]
+    response = client.post("/staff/account/two-step", data={"code": pyotp.TOTP(secret).now()})
+    assert response.headers["Cache-Control"] == "no-store"

@@ -359,3 +359,24 @@ def test_a_demoted_admin_loses_admin_pages_at_once(app, client, auth):
     client.post(f"/staff/accounts/{other.id}/role", data={"role": "checkin"})
     assert other_browser.get("/staff/accounts").status_code == 403
     assert other_browser.get("/staff/").status_code == 200
+
+
+def test_a_name_with_a_line_break_is_kept_on_one_line(client, auth):
+    auth.as_role("admin")
+    invite(client, name="Door\nPerson\u202e")
+    door = db.session.scalar(select(StaffUser).where(StaffUser.email == "door@esd105.example"))
+    assert door.name == "Door Person"
+
+
+@pytest.mark.parametrize("path", ["/staff/accounts", "/staff/account/password"])
+def test_account_pages_are_never_stored(client, auth, path):
+    auth.as_role("admin")
+    assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_the_set_password_page_is_never_stored(client, auth):
+    auth.as_role("admin")
+    invite(client)
+    link = emailed_link("staff_invitation", "door@esd105.example")
+    auth.sign_out()
+    assert client.get(link).headers["Cache-Control"] == "no-store"
