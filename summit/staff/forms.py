@@ -24,12 +24,14 @@ class InviteForm(FlaskForm):
     )
     # Printed on check-in records and in emails: one line, no invisible characters.
     name = StringField("Name", filters=[single_line], validators=[Length(max=200), plain_text])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="checkin")
+    role = SelectField(
+        "Role", choices=ROLE_CHOICES, default="checkin", validators=[DataRequired("Choose a role.")]
+    )
     submit = SubmitField("Send invitation")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Choose a role.")])
     submit = SubmitField("Set role")
 
 
