@@ -10,6 +10,7 @@ own account: the last admin can then never lock everyone out.
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from summit import audit
@@ -55,11 +56,19 @@ def invite_staff(email: str, role: str, name: str, *, actor: StaffUser) -> Staff
         email = normalise_email(email)
     except StaffError as problem:
         raise AccountError(str(problem), "email") from None
+    try:
+        return _create_invited(email, role, name, actor)
+    except IntegrityError:  # the same address invited twice at the same moment
+        raise AccountError(_TAKEN, "email") from None
+
+
+_TAKEN = "That address already has a staff account (enable or reset it below)."
+
+
+def _create_invited(email: str, role: str, name: str, actor: StaffUser) -> StaffUser:
     with write_transaction():
         if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-            raise AccountError(
-                "That address already has a staff account (enable or reset it below).", "email"
-            )
+            raise AccountError(_TAKEN, "email")
         staff = StaffUser(
             email=email, name=name.strip()[:200], role=role, password_hash=NO_PASSWORD
         )
@@ -83,11 +92,19 @@ def _queue_password_email(staff: StaffUser, kind: str, actor: StaffUser) -> None
 
 
 def _other_account(staff_id: int, actor: StaffUser, what: str) -> StaffUser:
-    """The account, locked, refusing the admin's own (they would lock themselves out)."""
-    row = lock_row(StaffUser, staff_id)  # NoResultFound: the view answers 404
-    if row.id == actor.id:
+    """The account, locked, refusing the admin's own (they would lock themselves out).
+
+    The actor's row is locked too (in id order, so two admins never deadlock) and
+    must still be an active admin: two admins demoting each other at the same
+    moment cannot leave the site with none.
+    """
+    if staff_id == actor.id:
         raise AccountError(f"You cannot {what} your own account: ask another admin.", "role")
-    return row
+    rows = {ident: lock_row(StaffUser, ident) for ident in sorted((staff_id, actor.id))}
+    me = rows[actor.id]
+    if not (me.is_active and me.is_admin):
+        raise AccountError("Your account is no longer an active admin.", "role")
+    return rows[staff_id]  # NoResultFound above when there is no such account: 404
 
 
 def set_role(staff_id: int, role: str, *, actor: StaffUser) -> StaffUser:

@@ -15,7 +15,7 @@ from summit.auth.services import create_staff
 from summit.auth.staff_links import PasswordLinkProblem
 from summit.extensions import db
 from summit.models import ApiToken, AuditLog, StaffUser, utcnow
-from summit.staff.accounts import set_password
+from summit.staff.accounts import AccountError, disable_staff, set_password, set_role
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import outbox, reload, text
 
@@ -380,3 +380,15 @@ def test_the_set_password_page_is_never_stored(client, auth):
     link = emailed_link("staff_invitation", "door@esd105.example")
     auth.sign_out()
     assert client.get(link).headers["Cache-Control"] == "no-store"
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app):
+    """The second change finds its actor already demoted (the actor's row is locked too)."""
+    first = create_staff("first@esd105.example", "admin", STAFF_PASSWORD)
+    second = create_staff("second@esd105.example", "admin", STAFF_PASSWORD)
+    set_role(second.id, "checkin", actor=first)
+    with pytest.raises(AccountError, match="no longer an active admin"):
+        set_role(first.id, "checkin", actor=second)
+    with pytest.raises(AccountError, match="no longer an active admin"):
+        disable_staff(first.id, actor=second)
+    assert reload(first).role == "admin" and reload(first).is_active
