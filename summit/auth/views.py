@@ -183,6 +183,7 @@ def two_step_required(staff: StaffUser) -> bool:
     return staff.is_admin and bool(current_app.config["REQUIRE_ADMIN_TOTP"])
 
 
+TWO_STEP_NEEDED = "Admins must use two-step sign-in here: set it up to continue."
 # What an admin still owing two-step sign-in may open: the set-up page and the way out.
 _OPEN_BEFORE_TWO_STEP = frozenset({"auth.two_step", "auth.sign_out", "static"})
 
@@ -199,7 +200,8 @@ def _send_admins_to_two_step():
         return None
     if wants_json():
         return render_error(403, "Set up two-step sign-in first.")
-    flash("Admins must use two-step sign-in here: set it up to continue.", "warning")
+    if not any(message == TWO_STEP_NEEDED for _, message in session.get("_flashes", [])):
+        flash(TWO_STEP_NEEDED, "warning")  # once, however many pages were tried
     return redirect(url_for("auth.two_step"))
 
 

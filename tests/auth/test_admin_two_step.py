@@ -171,3 +171,13 @@ def test_the_recovery_codes_page_is_never_stored(client, auth):
     secret = page.split('<code class="user-select-all">')[1].split("<")[0]
     response = client.post("/staff/account/two-step", data={"code": pyotp.TOTP(secret).now()})
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_reason_is_said_once_however_many_pages_were_tried(strict_app):
+    client = strict_app.test_client()
+    create_staff("boss@esd105.example", "admin", STAFF_PASSWORD)
+    sign_in(client, "boss@esd105.example")
+    for path in ("/staff/", "/staff/accounts", "/staff/audit"):
+        client.get(path)
+    page = client.get("/staff/account/two-step").text
+    assert page.count("Admins must use two-step sign-in here") == 1
