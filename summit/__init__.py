@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from summit.portal.views import bp as portal_bp
     from summit.public.views import bp as public_bp
     from summit.registration.views import bp as registration_bp
+    from summit.staff.account_views import bp as accounts_bp
     from summit.staff.views import bp as staff_bp
     from summit.training.views import blueprints as training_blueprints
 
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         desk_payments_bp,
         auth_bp,
         staff_bp,
+        accounts_bp,
         admin_bp,
         events_bp,
         checkin_bp,

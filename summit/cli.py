@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 
@@ -101,6 +102,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     and serve on HOST:PORT with the task consumer (mail, offers, certificates) beside it."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     use_demo_settings(app.config)
+    if "SUMMIT_REQUIRE_ADMIN_TOTP" not in os.environ:
+        app.config["REQUIRE_ADMIN_TOTP"] = False  # the printed password alone opens the demo
     _apply_migrations()
     event = seed_demo()
     password = secrets.token_urlsafe(12)
@@ -114,6 +117,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         f"  Staff sign-in:   {url}/staff/sign-in\n"
         f"    email:         {staff.email}\n"
         f"    password:      {password}\n"
+        f"  Two-step sign-in for admins is "
+        f"{'required' if app.config['REQUIRE_ADMIN_TOTP'] else 'off'} "
+        f"(SUMMIT_REQUIRE_ADMIN_TOTP=true to try it).\n"
     )
     if past.certificates:
         certificate = past.certificates[0]

@@ -63,6 +63,11 @@ class Defaults:
     LOGIN_RATE_LIMIT = "5 per minute"
     OFFER_HOLD_HOURS = 48
     PORTAL_LINK_MAX_AGE = 30 * 24 * 3600
+    # Admins must use two-step sign-in (set up right after the password step; recovery
+    # codes for a lost phone). None means on, except under tests; `flask demo` turns it off.
+    REQUIRE_ADMIN_TOTP: bool | None = None
+    # How long a staff invitation's or reset's set-password link works (3 days).
+    STAFF_PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600
     PORTAL_SIGN_IN_RATE_LIMIT = "5 per minute; 20 per hour"
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -156,6 +161,8 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
     app.config["INVOICE_DUE_DAYS"] = _due_days(app.config.get("INVOICE_DUE_DAYS"))
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["REQUIRE_ADMIN_TOTP"] is None:
+        app.config["REQUIRE_ADMIN_TOTP"] = not app.testing
     if app.config["MAIL_DELIVER_AFTER_REQUEST"] is None:
         app.config["MAIL_DELIVER_AFTER_REQUEST"] = not app.testing
     if app.config["QUEUE_IMMEDIATE"] is None:

@@ -20,7 +20,10 @@ class SignInForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         "Authentication code",
-        validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=12)],
+        validators=[
+            DataRequired("Enter the 6-digit code from your app, or a recovery code."),
+            Length(max=40),
+        ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
     submit = SubmitField("Continue")

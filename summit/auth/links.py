@@ -18,6 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from summit.auth.staff_links import sign_password_links
 from summit.extensions import db
 from summit.models import OutboxMessage, Person
 from summit.urls import absolute_url
@@ -111,10 +112,11 @@ def sign_portal_links(text: str, recipient: str) -> str:
     A link whose person no longer has the ``recipient`` address (or no longer
     exists) becomes the sign-in page: a sign-in link must only ever reach the
     person's own address, which is also what opening it checks. A start link is
-    signed for the ``recipient`` itself.
+    signed for the ``recipient`` itself, a staff set-password link for its account.
     """
     if START_PLACEHOLDER in text:
         text = text.replace(START_PLACEHOLDER, start_token(recipient))
+    text = sign_password_links(text, recipient)  # staff invitations and resets
 
     def signed(match: re.Match[str]) -> str:
         person = db.session.get(Person, int(match.group(1)))

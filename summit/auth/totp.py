@@ -13,6 +13,7 @@ import pyotp
 from flask import current_app
 
 from summit import audit
+from summit.auth import recovery
 from summit.models import StaffUser, utcnow
 from summit.transactions import lock_row, write_transaction
 
@@ -46,6 +47,7 @@ class CodeCheck(StrEnum):
     ACCEPTED = "accepted"
     WRONG = "wrong"
     REUSED = "reused"  # right, but already used: someone may have watched it typed
+    WRONG_RECOVERY = "wrong_recovery"  # a recovery code that is not (or no longer) one
 
 
 def matching_step(secret: str, code: str, at: datetime | None = None) -> int | None:
@@ -80,15 +82,20 @@ def use_code(staff: StaffUser, code: str, *, secret: str | None = None) -> CodeC
     return CodeCheck.ACCEPTED
 
 
-def enable_totp(staff: StaffUser, secret: str, code: str) -> CodeCheck:
-    """Turn two-step sign-in on once the person proves their app shows the right code."""
+def enable_totp(staff: StaffUser, secret: str, code: str) -> tuple[CodeCheck, list[str]]:
+    """Turn two-step sign-in on once the person proves their app shows the right code.
+
+    Returns the check and, when accepted, the new recovery codes to show once.
+    """
     check = use_code(staff, code, secret=secret)
+    codes: list[str] = []
     if check == CodeCheck.ACCEPTED:
         with write_transaction():
             row = lock_row(StaffUser, staff.id)
             row.totp_secret = secret
+            codes = recovery.replace_codes(row)
             audit.record("staff.totp_enable", row, after={"totp": True}, actor=row)
-    return check
+    return check, codes
 
 
 def disable_totp(staff: StaffUser, code: str) -> CodeCheck:
@@ -99,5 +106,6 @@ def disable_totp(staff: StaffUser, code: str) -> CodeCheck:
         with write_transaction():
             row = lock_row(StaffUser, staff.id)
             row.totp_secret = None
+            recovery.delete_codes(row)
             audit.record("staff.totp_disable", row, after={"totp": False}, actor=row)
     return check

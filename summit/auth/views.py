@@ -21,11 +21,12 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from summit.auth import lockout, totp
+from summit.auth import lockout, recovery, totp
 from summit.auth.forms import CodeForm, SignInForm
 from summit.auth.services import authenticate
 from summit.auth.sessions import end_sessions
 from summit.clock import local_zone
+from summit.errors import render_error, wants_json
 from summit.extensions import db, limiter
 from summit.models import StaffUser
 from summit.qr import qr_svg
@@ -37,6 +38,7 @@ ENROL_KEY = "staff_totp_enrol_nonce"  # the secret is derived from it on the ser
 CODE_PROBLEMS = {
     totp.CodeCheck.WRONG: "That code is not right. Codes change every 30 seconds.",
     totp.CodeCheck.REUSED: "That code was already used. Wait for the next one in your app.",
+    totp.CodeCheck.WRONG_RECOVERY: "That recovery code is not right or was already used.",
 }
 
 
@@ -98,7 +100,7 @@ def sign_in_code():
     if form.validate_on_submit():
         if (until := lockout.locked_until(staff.email)) is not None:
             return _locked_out(until)
-        check = totp.use_code(staff, form.code.data)
+        check = _check_code(staff, form.code.data)
         if check == totp.CodeCheck.ACCEPTED:
             session.pop(PENDING_KEY, None)
             return _after_sign_in(staff, pending.get("next"))
@@ -107,6 +109,21 @@ def sign_in_code():
         form.code.errors = [CODE_PROBLEMS[check]]
         return render_template("auth/code.html", form=form), 401
     return render_template("auth/code.html", form=form)
+
+
+def _check_code(staff: StaffUser, code: str) -> totp.CodeCheck:
+    """An authenticator code, or one of the account's recovery codes (spent once)."""
+    if not recovery.looks_like_recovery_code(code):
+        return totp.use_code(staff, code)
+    if not recovery.use_recovery_code(staff, code):
+        return totp.CodeCheck.WRONG_RECOVERY
+    left = recovery.unused_count(staff)
+    flash(
+        f"You signed in with a recovery code; {left} left. "
+        "Lost your phone? Turn two-step sign-in off and on again to get new codes.",
+        "warning",
+    )
+    return totp.CodeCheck.ACCEPTED
 
 
 def _locked_out(until: datetime):
@@ -123,22 +140,16 @@ def two_step():
     form = CodeForm()
     staff = current_user._get_current_object()
     if staff.totp_secret:
-        if form.validate_on_submit():
-            check = totp.disable_totp(staff, form.code.data)
-            if check == totp.CodeCheck.ACCEPTED:
-                flash("Two-step sign-in is off.", "info")
-                return redirect(url_for("staff.home"))
-            form.code.errors = [CODE_PROBLEMS[check]]
-        return render_template("auth/two_step.html", form=form, enabled=True)
+        return _turn_off(form, staff)
     nonce = session.get(ENROL_KEY) or totp.new_enrolment_nonce()
     session[ENROL_KEY] = nonce
     secret = totp.enrolment_secret(staff, nonce)
     if form.validate_on_submit():
-        check = totp.enable_totp(staff, secret, form.code.data)
+        check, codes = totp.enable_totp(staff, secret, form.code.data)
         if check == totp.CodeCheck.ACCEPTED:
             session.pop(ENROL_KEY, None)
-            flash("Two-step sign-in is on. You will be asked for a code at sign-in.", "success")
-            return redirect(url_for("staff.home"))
+            # Shown in this response only: the page is never cached (summit.security).
+            return render_template("auth/recovery_codes.html", codes=codes)
         form.code.errors = ["That code is not right. Check your phone's clock and try again."]
     uri = totp.provisioning_uri(staff, secret)
     return render_template(
@@ -148,6 +159,50 @@ def two_step():
         secret=secret,
         qr=qr_svg(uri, title="Authenticator setup code"),
     )
+
+
+def _turn_off(form: CodeForm, staff: StaffUser):
+    """Two-step sign-in off with a current code, unless this install requires it of admins."""
+    required = two_step_required(staff)
+    if form.validate_on_submit():
+        if required:
+            form.code.errors = ["Admins must keep two-step sign-in on at this site."]
+            return render_template(
+                "auth/two_step.html", form=form, enabled=True, required=True
+            ), 400
+        check = totp.disable_totp(staff, form.code.data)
+        if check == totp.CodeCheck.ACCEPTED:
+            flash("Two-step sign-in is off.", "info")
+            return redirect(url_for("staff.home"))
+        form.code.errors = [CODE_PROBLEMS[check]]
+    return render_template("auth/two_step.html", form=form, enabled=True, required=required)
+
+
+def two_step_required(staff: StaffUser) -> bool:
+    """Whether ``staff`` must have two-step sign-in: admins, when the install says so."""
+    return staff.is_admin and bool(current_app.config["REQUIRE_ADMIN_TOTP"])
+
+
+TWO_STEP_NEEDED = "Admins must use two-step sign-in here: set it up to continue."
+# What an admin still owing two-step sign-in may open: the set-up page and the way out.
+_OPEN_BEFORE_TWO_STEP = frozenset({"auth.two_step", "auth.sign_out", "static"})
+
+
+@bp.before_app_request
+def _send_admins_to_two_step():
+    """With ``REQUIRE_ADMIN_TOTP``, an admin signed in by password alone sets up
+    two-step sign-in before any other page opens (the API's tokens are apart)."""
+    if request.endpoint in _OPEN_BEFORE_TWO_STEP or request.blueprint == "api":
+        return None
+    if not current_user.is_authenticated or current_user.totp_secret:
+        return None
+    if not two_step_required(current_user):
+        return None
+    if wants_json():
+        return render_error(403, "Set up two-step sign-in first.")
+    if not any(message == TWO_STEP_NEEDED for _, message in session.get("_flashes", [])):
+        flash(TWO_STEP_NEEDED, "warning")  # once, however many pages were tried
+    return redirect(url_for("auth.two_step"))
 
 
 @bp.post("/sign-out")

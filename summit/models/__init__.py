@@ -16,6 +16,7 @@ from summit.models.people import (
     STAFF_ROLES,
     ApiToken,
     Person,
+    RecoveryCode,
     SignInFailure,
     StaffUser,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "PriorExperience",
     "PriorExperienceFile",
     "RecordShare",
+    "RecoveryCode",
     "Registration",
     "RegistrationState",
     "SelfTrainingEntry",

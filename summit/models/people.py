@@ -87,6 +87,24 @@ class StaffUser(UserMixin, db.Model):
         return self.name or self.email
 
 
+class RecoveryCode(db.Model):
+    """One of the ten codes that replace an authenticator code once (a lost phone).
+
+    Shown once when two-step sign-in is turned on; only a SHA-256 hash is kept
+    (a code has 80 random bits, so a plain hash is enough); ``used_at`` spends it.
+    """
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
 class SignInFailure(db.Model):
     """Failed staff sign-ins in a row for one email address, whether an account has it or not.
 
