@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import current_app, has_request_context, request
+from flask import Flask, has_request_context, request, request_started
 from sqlalchemy import Connection, Select, event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -166,6 +166,16 @@ class WriteOnGet(RuntimeError):
     """A GET or HEAD request wrote in its own transaction (``GUARD_GET_WRITES``, tests)."""
 
 
+_GUARDED = "summit.get_guard"
+
+
+@request_started.connect
+def _guard_get(app: Flask, **_extra: Any) -> None:
+    """Mark a dispatched GET or HEAD (not a ``test_request_context``) for the check below."""
+    if request.method in {"GET", "HEAD"} and app.config.get("GUARD_GET_WRITES"):
+        request.environ[_GUARDED] = True
+
+
 def _refuse_write_on_get(what: str) -> None:
     """With ``GUARD_GET_WRITES`` on (the test suite), fail a GET that writes in its session.
 
@@ -173,9 +183,7 @@ def _refuse_write_on_get(what: str) -> None:
     locked" on SQLite, and a link prefetcher could change state. Bookkeeping that
     must be written goes through :func:`side_write`.
     """
-    if not has_request_context() or request.method not in {"GET", "HEAD"}:
-        return
-    if current_app.config.get("GUARD_GET_WRITES"):
+    if has_request_context() and request.environ.get(_GUARDED):
         raise WriteOnGet(f"GET {request.path} wrote in its request's transaction ({what})")
 
 
