@@ -46,11 +46,11 @@ class TcpProxy:
         """Refuse new connections and cut every open one."""
         listener, self._listener = self._listener, None
         if listener is not None:
-            _close(listener)
+            close_socket(listener)
         with self._lock:
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
-            _close(sock)
+            close_socket(sock)
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -62,12 +62,12 @@ class TcpProxy:
                 upstream = socket.create_connection(self.target, timeout=5)
                 upstream.settimeout(None)
             except OSError:
-                _close(client)
+                close_socket(client)
                 continue
             with self._lock:
                 if self._listener is not listener:  # stopped meanwhile
-                    _close(client)
-                    _close(upstream)
+                    close_socket(client)
+                    close_socket(upstream)
                     return
                 self._sockets |= {client, upstream}
             for source, sink in ((client, upstream), (upstream, client)):
@@ -81,11 +81,11 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        _close(source)
-        _close(sink)
+        close_socket(source)
+        close_socket(sink)
 
 
-def _close(sock: socket.socket) -> None:
+def close_socket(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()

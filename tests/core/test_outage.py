@@ -69,3 +69,16 @@ def test_postgresql_behind_a_cut_proxy_answers_503_and_recovers_without_restart(
         running.start()
         assert_available(client)  # the same app: the pool dropped its dead connections
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_the_api_document_tells_scanner_apps_about_503(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = [
+        operation
+        for path in document["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    assert operations
+    for operation in operations:
+        assert "503" in operation["responses"], operation["operationId"]
