@@ -225,13 +225,17 @@ def has_worker_command(env: dict[str, str]) -> bool:
 
 
 def start_consumer(site: Site) -> None:
-    """The task consumer, in its own process group, if this version of the app has one."""
+    """The task consumer, in its own process group: ``flask --app summit worker``, or on
+    a version of the app without one, the mail worker it had (``send-mail --loop``)."""
+    command = ["worker"]
     if not has_worker_command(site.env):
-        say(site.label, "note: no `flask --app summit worker` yet; mail goes out after "
-              "each response and by `send-mail` at the end")  # fmt: skip
-        return
+        command = ["send-mail", "--loop", "2"]
+        if not getattr(start_consumer, "noted", False):
+            say(site.label, "note: no `flask --app summit worker` yet: the consumer is "
+                "`send-mail --loop 2`, beside delivery after each response")  # fmt: skip
+            start_consumer.noted = True  # type: ignore[attr-defined]
     site.consumer = subprocess.Popen(
-        [str(VENV_BIN / "flask"), "--app", "summit", "worker"],
+        [str(VENV_BIN / "flask"), "--app", "summit", *command],
         env=site.env, cwd=ROOT, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -497,7 +501,7 @@ def drill_rush(backend: str, scale: float) -> bool:
         emails = rush(site, people, 32, tally)
         wall = time.perf_counter() - started
         left = drain_mail(site)
-    stored = states(site, "rush")
+        stored = states(site, "rush")
     say(backend, f"rush: {people} people, 32 clients, {seats} seats, {wall:.1f} s; "
           f"answers {dict(tally.answers)}; p95 {tally.p95():.0f} ms")  # fmt: skip
     say(backend, f"  stored {dict(stored)}; outbox left {dict(left)}")
@@ -640,12 +644,7 @@ def drill_outage(backend: str, scale: float) -> bool:
         running(backend, mailbox.port, people, 0, via=via) as site,
     ):
         tally, moments = outage_timeline(site, holder[0], people, down_seconds=3.0)
-        stored = {
-            row[0]
-            for row in query(
-                site, "SELECT p.email FROM person p JOIN registration r ON r.person_id = p.id"
-            )
-        }
+        stored = {row[0] for row in query(site, REGISTERED)}
         partial = partial_rows(site)
     recovery = moments["healthy"] - moments["restored"]
     answered = set(tally.registered)
@@ -711,15 +710,10 @@ def drill_kill(backend: str, scale: float) -> bool:
             cut.join()
             left = drain_mail(site, timeout=max(120, people))
             lost = lost_scans(site)
+            stored = {row[0] for row in query(site, REGISTERED)}
+            partial = partial_rows(site)
         time.sleep(1)
         orphans = processes_of(instance)
-    stored = {
-        row[0]
-        for row in query(
-            site, "SELECT p.email FROM person p JOIN registration r ON r.person_id = p.id"
-        )
-    }
-    partial = partial_rows(site)
     answered = set(registrations.registered)
     say(backend, f"kill: {people} registrations and {tickets} scans; {'; '.join(notes)}")
     say(backend, f"  registrations {dict(registrations.answers)}; scans {dict(scanned.answers)}")
