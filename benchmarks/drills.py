@@ -177,7 +177,7 @@ def prepare(site: Site, seats: int, tickets: int) -> None:
     flask(site.env, "init-db")
     flask(site.env, "seed-demo")
     run_flask(site.env, "create-staff", "drill@esd105.example", "--role", "checkin",
-              "--password-stdin", stdin="drill-password-123\n")  # fmt: skip
+              "--password-stdin", stdin="yakima door scanner at dawn\n")  # fmt: skip
     created = run_flask(site.env, "create-api-token", "drill@esd105.example")
     site.token = next(
         line.strip() for line in created.splitlines() if line.strip().startswith("s5_")
