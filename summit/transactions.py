@@ -94,6 +94,11 @@ def side_write(*, timeout_ms: int = SIDE_WRITE_TIMEOUT_MS) -> Iterator[Connectio
     same way :func:`write_transaction` does (``BEGIN IMMEDIATE`` on SQLite, row
     locks on PostgreSQL) but waits at most ``timeout_ms`` for it, and raises
     (``OperationalError``) rather than queue behind a long writer.
+
+    Once it is committed, the session's own read snapshot, when it holds no changes,
+    is ended: on SQLite a transaction whose snapshot predates another connection's
+    commit can never become a writer ("database is locked" at once), so anything
+    the request writes next must start from a snapshot that includes this write.
     """
     engine = db.engine
     with engine.connect() as connection:
@@ -109,6 +114,16 @@ def side_write(*, timeout_ms: int = SIDE_WRITE_TIMEOUT_MS) -> Iterator[Connectio
         finally:
             if sqlite:
                 _sqlite_busy_timeout(connection, SQLITE_BUSY_TIMEOUT_MS)
+    _end_clean_snapshot(db.session())
+
+
+def _end_clean_snapshot(session: Session) -> None:
+    """End a read-only transaction of ``session`` (nothing pending, not inside a write)."""
+    if not session.in_transaction() or session.info.get(_ACTIVE):
+        return
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        return
+    session.commit()
 
 
 def _sqlite_busy_timeout(connection: Connection, timeout_ms: int) -> None:
