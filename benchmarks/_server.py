@@ -60,13 +60,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int):
-    """Serve wsgi:app with gunicorn; yields the base URL and the master's process."""
+def gunicorn(env: dict[str, str], workers: int, stderr=None):
+    """Serve wsgi:app with gunicorn; yields the base URL and the master's process.
+
+    ``stderr``: where its log goes (a file for drills whose errors are expected)."""
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],
-        env=env, cwd=ROOT,
+        env=env, cwd=ROOT, stderr=stderr,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

@@ -28,7 +28,9 @@ class Defaults:
     """Safe defaults. Every value can be overridden per install."""
 
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Test each pooled connection before use, so the site recovers by itself after a
+    # database restart or a network cut instead of failing once per dead connection.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     PUBLIC_URL: str | None = None
@@ -45,6 +47,9 @@ class Defaults:
 
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    # Fail any GET that writes in its request's transaction (the test suite turns it on).
+    GUARD_GET_WRITES = False
 
     RATELIMIT_ENABLED = True
     # Where throttles count. Unset: REDIS_URL when set (every worker shares one count),

@@ -23,6 +23,10 @@ the block joins it: the outermost block commits.
 
 Nothing should hold the lock across network I/O (mail servers, Stripe): do that
 outside the block.
+
+:func:`side_write` is the other, smaller door: a bookkeeping stamp (when a token
+was last used) written on its own connection, outside the request's unit of work,
+waiting for the lock only briefly. Whoever calls it decides what a failure means.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, select
+from flask import Flask, has_request_context, request, request_started
+from sqlalchemy import Connection, Select, event, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from summit.extensions import db
+from summit.models.base import SQLITE_BUSY_TIMEOUT_MS
 
+SIDE_WRITE_TIMEOUT_MS = 250  # how long a side write waits for the write lock
 LOCK_ATTEMPTS = 3
 LOCK_PAUSE_SECONDS = 0.05  # times the attempt, between attempts
 _ACTIVE = "summit_write_transaction"
@@ -76,6 +83,52 @@ def write_transaction(*, keep_loaded: bool = False) -> Iterator[Session]:
     finally:
         session.expire_on_commit = True
         session.info.pop(_ACTIVE, None)
+
+
+@contextmanager
+def side_write(*, timeout_ms: int = SIDE_WRITE_TIMEOUT_MS) -> Iterator[Connection]:
+    """A short write on its own connection, committed at once, never part of the request's.
+
+    The request's session may hold a read snapshot (a GET) or nothing at all; this
+    write must not become part of it nor make it a writer. It takes the lock the
+    same way :func:`write_transaction` does (``BEGIN IMMEDIATE`` on SQLite, row
+    locks on PostgreSQL) but waits at most ``timeout_ms`` for it, and raises
+    (``OperationalError``) rather than queue behind a long writer.
+
+    Once it is committed, the session's own read snapshot, when it holds no changes,
+    is ended: on SQLite a transaction whose snapshot predates another connection's
+    commit can never become a writer ("database is locked" at once), so anything
+    the request writes next must start from a snapshot that includes this write.
+    """
+    engine = db.engine
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_busy_timeout(connection, timeout_ms)
+            connection = connection.execution_options(sqlite_immediate=True)
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(text(f"SET LOCAL lock_timeout = '{int(timeout_ms)}ms'"))
+                yield connection
+        finally:
+            if sqlite:
+                _sqlite_busy_timeout(connection, SQLITE_BUSY_TIMEOUT_MS)
+    _end_clean_snapshot(db.session())
+
+
+def _end_clean_snapshot(session: Session) -> None:
+    """End a read-only transaction of ``session`` (nothing pending, not inside a write)."""
+    if not session.in_transaction() or session.info.get(_ACTIVE):
+        return
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        return
+    session.commit()
+
+
+def _sqlite_busy_timeout(connection: Connection, timeout_ms: int) -> None:
+    """Set how long SQLite waits for the lock, on the driver (no SQLAlchemy transaction)."""
+    connection.connection.driver_connection.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
 
 
 def in_write_transaction() -> bool:
@@ -124,10 +177,42 @@ def _take_write_lock(session: Session) -> None:
             time.sleep(LOCK_PAUSE_SECONDS * attempt)
 
 
+class WriteOnGet(RuntimeError):
+    """A GET or HEAD request wrote in its own transaction (``GUARD_GET_WRITES``, tests)."""
+
+
+_GUARDED = "summit.get_guard"
+
+
+@request_started.connect
+def _guard_get(app: Flask, **_extra: Any) -> None:
+    """Mark a dispatched GET or HEAD (not a ``test_request_context``) for the check below."""
+    if request.method in {"GET", "HEAD"} and app.config.get("GUARD_GET_WRITES"):
+        request.environ[_GUARDED] = True
+
+
+def _refuse_write_on_get(what: str) -> None:
+    """With ``GUARD_GET_WRITES`` on (the test suite), fail a GET that writes in its session.
+
+    A GET is a reader: writing there made scans and lists answer "database is
+    locked" on SQLite, and a link prefetcher could change state. Bookkeeping that
+    must be written goes through :func:`side_write`.
+    """
+    if has_request_context() and request.environ.get(_GUARDED):
+        raise WriteOnGet(f"GET {request.path} wrote in its request's transaction ({what})")
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _context: Any) -> None:
     """Remember that this transaction wrote, until it ends (see :func:`_refuse_pending`)."""
     session.info[_WROTE] = True
+    _refuse_write_on_get("a flush")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_write_on_get("an INSERT, UPDATE or DELETE")
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -12,6 +12,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from email.policy import default as default_policy
@@ -21,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from summit.auth.links import portal_token
 from summit.checkin.services import check_in
@@ -433,3 +435,42 @@ def sign_in_in_browser(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/staff/")
+
+
+# --- a busy database ------------------------------------------------------------------------
+
+
+@contextmanager
+def write_lock_held(table: str, seconds: float) -> Iterator[None]:
+    """Another connection writes every row of ``table`` and keeps the lock for ``seconds``.
+
+    On SQLite that holds the database's one write lock (``BEGIN IMMEDIATE``); on
+    PostgreSQL it locks those rows. The block runs while the lock is held; the
+    holder commits when its time is up, and the block's end waits for it.
+    """
+    engine = db.engine
+    taken, failures = threading.Event(), []
+
+    def hold() -> None:
+        try:
+            with engine.connect() as connection:
+                if engine.dialect.name == "sqlite":
+                    connection = connection.execution_options(sqlite_immediate=True)
+                with connection.begin():
+                    rows = db.metadata.tables[table]
+                    connection.execute(update(rows).values(id=rows.c.id))
+                    taken.set()
+                    threading.Event().wait(seconds)
+        except Exception as error:  # reported to the test below
+            failures.append(error)
+            taken.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(10)
+    assert not failures, failures
+    try:
+        yield
+    finally:
+        holder.join()
+    assert not failures, failures

@@ -55,17 +55,19 @@ ERRORS = {
     404: "No such event, session or check-in (or not in the token's events).",
     409: "The request conflicts with what is recorded; `message` says what.",
     422: "The body or a parameter does not match the schema; `fields` says where.",
+    503: "The database is out for the moment; nothing was recorded. Retry after `Retry-After`.",
 }
 
 
 def answers(*codes: int, **described: str) -> Callable:
     """Document the errors an operation can answer, each with the one error shape.
 
-    ``described`` words a code for this operation: ``answers(409, e409="…")``.
+    ``described`` words a code for this operation: ``answers(409, e409="…")``. Every
+    operation can meet a database outage, so 503 is always listed (``summit.errors``).
     """
 
     def decorate(view: Callable) -> Callable:
-        for code in codes:
+        for code in (*codes, 503):
             description = described.get(f"e{code}", ERRORS[code])
             view = bp.alt_response(code, schema=schemas.Error, description=description)(view)
         return view

@@ -13,23 +13,31 @@ an unpublished event reaches a check-in scanner only when it is named.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, or_, select, true, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from summit import audit
 from summit.extensions import db
 from summit.models import ApiToken, Event, StaffUser, utcnow
+from summit.transactions import side_write
 
 TOKEN_PREFIX = "s5_"  # noqa: S105 - a marker that helps secret scanners, not a secret
 API_ROLES = ("admin", "checkin")
 ROLE_RANK = {"checkin": 1, "admin": 2}
-# last_used_at is informative; writing it on every scan would cost a write per request.
-LAST_USED_RESOLUTION = timedelta(minutes=5)
+# last_used_at is informative; writing it on every scan would cost a write per request,
+# so each process stamps a token at most once per resolution (see note_token_use).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+log = logging.getLogger(__name__)
+_stamped: dict[str, datetime] = {}  # token hash -> when this process last tried to stamp it
+_stamped_lock = threading.Lock()
 
 
 class TokenError(ValueError):
@@ -119,11 +127,39 @@ def staff_for_token(token: str, *, now: datetime | None = None) -> StaffUser | N
     staff = row.staff_user
     if not staff.is_active or staff.role not in API_ROLES:
         return None
-    now = now or utcnow()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        db.session.commit()
+    note_token_use(row, now or utcnow())
     return staff
+
+
+def note_token_use(row: ApiToken, now: datetime) -> None:
+    """Stamp ``last_used_at`` at most once a minute, in a write of its own that cannot fail
+    the request.
+
+    A scan or a GET must not become a writer because of bookkeeping: on SQLite that
+    turned scans into "database is locked" 500s while registrations held the lock.
+    So the stamp goes on its own connection (:func:`side_write`), waits only briefly,
+    and a failure is logged and forgotten: the next minute's request tries again.
+    """
+    if row.last_used_at is not None and now - row.last_used_at <= LAST_USED_RESOLUTION:
+        return
+    with _stamped_lock:
+        tried = _stamped.get(row.token_hash)
+        if tried is not None and abs(now - tried) <= LAST_USED_RESOLUTION:
+            return
+        if len(_stamped) > 10_000:  # tokens are few; this only bounds a long-lived process
+            _stamped.clear()
+        _stamped[row.token_hash] = now
+    stale = now - LAST_USED_RESOLUTION
+    try:
+        with side_write() as connection:
+            connection.execute(
+                update(ApiToken)
+                .where(ApiToken.id == row.id)
+                .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+                .values(last_used_at=now)
+            )
+    except DBAPIError as error:
+        log.warning("API token %s: last use not stamped (%s)", row.prefix, error.orig)
 
 
 def list_api_tokens() -> list[ApiToken]:

@@ -10,6 +10,7 @@ from summit import audit
 from summit.auth.passwords import password_problem
 from summit.extensions import db
 from summit.models import STAFF_ROLES, SignInFailure, StaffUser, utcnow
+from summit.transactions import lock_row, write_transaction
 
 # Checked when the email is unknown so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("summit-timing-equaliser")
@@ -67,6 +68,17 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     if not check_password_hash(staff.password_hash, password):
         return None
-    staff.previous_sign_in_at, staff.last_sign_in_at = staff.last_sign_in_at, utcnow()
-    db.session.commit()
+    _stamp_sign_in(staff)
     return staff
+
+
+def _stamp_sign_in(staff: StaffUser) -> None:
+    """Record the sign-in under the write lock.
+
+    Reading the account and then writing in one deferred SQLite transaction failed
+    at once with "database is locked" while another writer (a registration) held
+    the lock; ``write_transaction`` starts with ``BEGIN IMMEDIATE``, which waits.
+    """
+    with write_transaction(keep_loaded=True):
+        locked = lock_row(StaffUser, staff.id)
+        locked.previous_sign_in_at, locked.last_sign_in_at = locked.last_sign_in_at, utcnow()

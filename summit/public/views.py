@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from summit.clock import today_local
+from summit.errors import RETRY_AFTER_SECONDS, end_failed_transaction, is_outage
 from summit.extensions import db
 from summit.models import utcnow
 from summit.public import services
@@ -33,5 +35,13 @@ def event(slug: str):
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(select(1))
-    return {"status": "ok"}
+    """For load balancers and monitors: 200 when the database answers, else 503 saying so."""
+    try:
+        db.session.execute(select(1))
+    except DBAPIError as error:
+        if not is_outage(error):
+            raise
+        end_failed_transaction()
+        body = {"status": "unavailable", "database": "down"}
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return {"status": "ok", "database": "ok"}

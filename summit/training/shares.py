@@ -7,10 +7,12 @@ hash is stored, so a database leak does not open anyone's record.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from summit import audit
 from summit.auth.attendees import attendee_actor
@@ -18,8 +20,10 @@ from summit.extensions import db
 from summit.models import Person, RecordShare, utcnow
 from summit.training import share_days
 from summit.training.errors import TrainingError
+from summit.transactions import side_write
 
 MAX_SHARE_DAYS = 365
+log = logging.getLogger(__name__)
 
 
 class ShareUnavailable(TrainingError):
@@ -118,11 +122,23 @@ def open_share(token: str, *, now: datetime | None = None) -> RecordShare:
         raise ShareUnavailable(
             "This link has expired. Ask the person who shared it for a new one.", 410, "expired"
         )
-    db.session.execute(
-        update(RecordShare)
-        .where(RecordShare.id == share.id)
-        .values(view_count=RecordShare.view_count + 1, last_viewed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    count_view(share, now)
     return share
+
+
+def count_view(share: RecordShare, now: datetime) -> None:
+    """Add one to the share's views beside the request, never failing it.
+
+    Opening a share is a GET: it must not become a writer in its own transaction
+    (on SQLite a busy moment made that a 500). The count goes through
+    ``side_write`` and is skipped, with a log line, when the lock is not free soon.
+    """
+    try:
+        with side_write() as connection:
+            connection.execute(
+                update(RecordShare)
+                .where(RecordShare.id == share.id)
+                .values(view_count=RecordShare.view_count + 1, last_viewed_at=now)
+            )
+    except DBAPIError as error:
+        log.warning("record share %s: view not counted (%s)", share.id, error.orig)

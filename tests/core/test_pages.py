@@ -77,7 +77,7 @@ def test_security_headers(client):
 
 
 def test_health_check(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_a_nul_byte_in_any_form_is_a_clear_400(client, make_event):
