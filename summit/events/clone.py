@@ -108,6 +108,7 @@ def _copy_session(session: AgendaSession, tz: ZoneInfo) -> AgendaSession:
         title=session.title,
         description=session.description,
         room=session.room,
+        speakers=session.speakers,
         starts_at=_moment(session.starts_at, tz),
         ends_at=_moment(session.ends_at, tz),
     )

@@ -166,7 +166,11 @@ class AgendaSession(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # A room is text on the session (no Room table yet): the agenda editor compares
+    # rooms by this name, ignoring case and spaces around it.
     room: Mapped[str] = mapped_column(String(120), default="")
+    # Who speaks, as printed: names separated by commas.
+    speakers: Mapped[str] = mapped_column(String(300), default="", server_default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
