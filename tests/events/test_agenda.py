@@ -320,3 +320,10 @@ def test_the_agenda_page_reads_a_constant_number_of_statements(client, admin, ma
     add(50)
     assert len(sessions_of(event)) == 60
     assert _statements(client, url) == few
+
+
+def test_the_events_list_and_every_set_up_page_link_to_the_agenda(client, admin, make_event):
+    event = make_event()
+    link = f'href="/staff/events/{event.slug}/agenda"'
+    assert link in client.get("/staff/events/").get_data(as_text=True)
+    assert link in client.get(f"/staff/events/{event.slug}/tiers").get_data(as_text=True)
