@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from summit import audit
 from summit.events.errors import Conflict, EventSetupError
+from summit.events.rooms import room_key
 from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, Actor
 from summit.extensions import db
 from summit.models import AgendaSession, Checkin, Event, SessionTopic
@@ -183,6 +184,7 @@ def agenda_warnings(event: Event, sessions: list[AgendaSession]) -> list[Warning
         *_untaught(event, sessions),
         *_overfull(sessions),
         *_outside_dates(event, sessions),
+        *_unlisted_rooms(event, sessions),
     ]
 
 
@@ -195,17 +197,13 @@ def warnings_about(event: Event, sessions: list[AgendaSession], session_id: int)
     ]
 
 
-def _room_key(room: str) -> str:
-    return " ".join(room.split()).casefold()
-
-
 def _overlaps(event: Event, sessions: list[AgendaSession]) -> list[Warning]:
     """Two sessions at once in one room (sessions without a room are not compared)."""
     found = []
     by_room: dict[str, list[AgendaSession]] = {}
     for session in sessions:
-        if _room_key(session.room):
-            by_room.setdefault(_room_key(session.room), []).append(session)
+        if room_key(session.room):
+            by_room.setdefault(room_key(session.room), []).append(session)
     for in_room in by_room.values():
         in_room.sort(key=lambda s: (s.starts_at, s.id))
         for index, first in enumerate(in_room):
@@ -260,3 +258,18 @@ def _outside_dates(event: Event, sessions: list[AgendaSession]) -> list[Warning]
                 )
             )
     return found
+
+
+def _unlisted_rooms(event: Event, sessions: list[AgendaSession]) -> list[Warning]:
+    """A session in a room not on the event's list (often a typo); none while the list is empty."""
+    listed = {room_key(room.name) for room in event.rooms}
+    if not listed:
+        return []
+    return [
+        Warning(
+            f"“{session.title}” is in “{session.room}”, which is not one of the rooms.",
+            (session.id,),
+        )
+        for session in sessions
+        if room_key(session.room) and room_key(session.room) not in listed
+    ]

@@ -15,19 +15,20 @@ from summit.errors import render_error
 from summit.events import agenda
 from summit.events.blueprint import ADMIN, acting_staff, bp, show_refusal
 from summit.events.errors import EventSetupError
-from summit.events.forms import SessionForm
+from summit.events.forms import RoomForm, SessionForm
 from summit.forms import ActionForm
 from summit.loaders import event_or_404, get_or_404
 from summit.models import AgendaSession, Curriculum, Event, SessionTopic
 from summit.security import staff_required
 
 
-def _event(slug: str) -> Event:
+def load_event(slug: str) -> Event:
     """The event with its curriculum and sessions (subjects and their topics) loaded."""
     return event_or_404(
         slug,
         options=(
             selectinload(Event.curriculum).selectinload(Curriculum.items),
+            selectinload(Event.rooms),
             selectinload(Event.sessions)
             .selectinload(AgendaSession.topics)
             .selectinload(SessionTopic.topic),
@@ -46,10 +47,15 @@ def _form(event: Event, **kwargs) -> SessionForm:
 @bp.get("/<slug>/agenda")
 @staff_required(ADMIN)
 def agenda_page(slug: str):
-    return _agenda_page(_event(slug))
+    return agenda_page_response(load_event(slug))
 
 
-def _agenda_page(event: Event, form: SessionForm | None = None, status: int = 200):
+def agenda_page_response(
+    event: Event,
+    form: SessionForm | None = None,
+    status: int = 200,
+    room_form: RoomForm | None = None,
+):
     sessions = list(event.sessions)
     return render_template(
         "events/agenda.html",
@@ -58,6 +64,7 @@ def _agenda_page(event: Event, form: SessionForm | None = None, status: int = 20
         scans=agenda.scan_counts([s.id for s in sessions]),
         warnings=agenda.agenda_warnings(event, sessions),
         form=form or _form(event, formdata=None),
+        room_form=room_form or RoomForm(formdata=None),
         action_form=ActionForm(formdata=None),
     ), status
 
@@ -65,15 +72,15 @@ def _agenda_page(event: Event, form: SessionForm | None = None, status: int = 20
 @bp.post("/<slug>/agenda")
 @staff_required(ADMIN)
 def create_session(slug: str):
-    event = _event(slug)
+    event = load_event(slug)
     form = _form(event)
     if not form.validate():
-        return _agenda_page(event, form, 400)
+        return agenda_page_response(event, form, 400)
     try:
         session = agenda.create_session(event.id, form.details(event.tz), actor=acting_staff())
     except EventSetupError as error:
         show_refusal(form, error)
-        return _agenda_page(_event(slug), form, error.status_code)
+        return agenda_page_response(load_event(slug), form, error.status_code)
     _flash_saved(slug, session.id, f"Session “{session.title}” added.")
     return redirect(url_for("events.agenda_page", slug=slug, _anchor=f"session-{session.id}"), 303)
 
@@ -81,7 +88,7 @@ def create_session(slug: str):
 @bp.route("/<slug>/agenda/<int:session_id>", methods=["GET", "POST"])
 @staff_required(ADMIN)
 def edit_session(slug: str, session_id: int):
-    event = _event(slug)
+    event = load_event(slug)
     session = get_or_404(AgendaSession, session_id, event=event)
     form = _form(event, data=SessionForm.stored(session, event.tz))
     if not form.is_submitted():
@@ -92,7 +99,7 @@ def edit_session(slug: str, session_id: int):
         agenda.update_session(session_id, form.details(event.tz), actor=acting_staff())
     except EventSetupError as error:
         show_refusal(form, error)
-        event = _event(slug)
+        event = load_event(slug)
         return _session_page(event, get_or_404(AgendaSession, session_id, event=event), form, 400)
     _flash_saved(slug, session_id, "Session saved.")
     return redirect(url_for("events.agenda_page", slug=slug, _anchor=f"session-{session_id}"), 303)
@@ -114,7 +121,7 @@ def _session_page(event: Event, session: AgendaSession, form: SessionForm, statu
 def _flash_saved(slug: str, session_id: int, message: str) -> None:
     """Say it was saved, then each warning about it, read after the commit."""
     flash(message, "success")
-    event = _event(slug)
+    event = load_event(slug)
     for warning in agenda.warnings_about(event, list(event.sessions), session_id):
         flash(f"Check: {warning}", "warning")
 
@@ -123,7 +130,7 @@ def _flash_saved(slug: str, session_id: int, message: str) -> None:
 @staff_required(ADMIN)
 def delete_session(slug: str, session_id: int):
     """Delete a session nobody was scanned into; otherwise the page says why."""
-    event = _event(slug)
+    event = load_event(slug)
     get_or_404(AgendaSession, session_id, event=event)
     if not ActionForm().validate_on_submit():
         return render_error(400, "This form has expired; reload the page and try again.")
@@ -131,6 +138,6 @@ def delete_session(slug: str, session_id: int):
         title = agenda.delete_session(session_id, actor=acting_staff())
     except EventSetupError as error:
         flash(error.message, "danger")
-        return _agenda_page(_event(slug), status=error.status_code)
+        return agenda_page_response(load_event(slug), status=error.status_code)
     flash(f"Session “{title}” deleted.", "success")
     return redirect(url_for("events.agenda_page", slug=slug), code=303)

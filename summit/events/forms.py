@@ -253,7 +253,7 @@ class SessionForm(FlaskForm):
     """A session: title, room, speakers, start and end (event's zone), subjects taught."""
 
     title = _text("Title", 200, required="Give the session a title.")
-    room = _text("Room", 120)
+    room = _text("Room", 120, render_kw={"list": "room-names", "autocomplete": "off"})
     speakers = _text("Speaker(s)", 300)
     starts_at = DateTimeLocalField(
         "Starts", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
@@ -318,3 +318,10 @@ class SessionForm(FlaskForm):
             "ends_at": session.ends_at.astimezone(tz).replace(tzinfo=None),
             "subjects": [{"topic_id": t.topic_id, "minutes": t.minutes} for t in session.topics],
         }
+
+
+class RoomForm(FlaskForm):
+    """A room of the venue: its name (as sessions will give it) and its seats."""
+
+    name = _text("Room", 120, required="Give the room a name.")
+    capacity = _capacity("Seats (empty if not known)")

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from summit.certificates.services import issue_certificate
+from summit.extensions import db
+from summit.models import Room
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import attend, sign_in_in_browser
@@ -120,8 +122,10 @@ def test_attendee_portal_has_no_serious_accessibility_problems(
 def test_agenda_editor_has_no_serious_accessibility_problems(
     live_server, audit, make_event, make_staff
 ):
-    """On a phone: the agenda with its warnings and tables, the session form, its errors."""
+    """On a phone: the agenda with its rooms and tables, the session form, its errors."""
     event = make_event()
+    event.rooms.append(Room(name="Ballroom A", capacity=250))
+    db.session.commit()
     admin = make_staff("admin")
     sign_in_in_browser(audit.page, live_server.url, admin.email, STAFF_PASSWORD)
     assert audit(f"{live_server.url}/staff/events/{event.slug}/agenda") == []
