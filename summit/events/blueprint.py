@@ -1,8 +1,9 @@
 """The one ``events`` blueprint and what its page modules share.
 
 Pages: :mod:`~summit.events.views` (the list, the event form, publishing and
-archiving), :mod:`~summit.events.tier_views` (tiers), :mod:`~summit.events.clone_views`
-(next year's clone). Every route is for admins only.
+archiving), :mod:`~summit.events.tier_views` (tiers), :mod:`~summit.events.agenda_views`
+(the agenda's sessions), :mod:`~summit.events.clone_views` (next year's clone). Every
+route is for admins only.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from summit.events.services import (
     snapshot,
 )
 from summit.extensions import db
-from summit.models import AgendaSession, Event, SessionTopic, Tier, TopicRequirement
+from summit.models import AgendaSession, Event, Room, SessionTopic, Tier, TopicRequirement
 from summit.transactions import write_transaction
 
 SHIFT = timedelta(weeks=52)
@@ -71,6 +71,7 @@ def clone_event(source_id: int, *, slug: str, name: str, actor: Actor) -> Event:
             for r in source.requirements
         ]
         clone.sessions = [_copy_session(session, source.tz) for session in source.sessions]
+        clone.rooms = [Room(name=room.name, capacity=room.capacity) for room in source.rooms]
         db.session.add(clone)
         flush_new_address(slug)
         audit.record(
@@ -108,6 +109,7 @@ def _copy_session(session: AgendaSession, tz: ZoneInfo) -> AgendaSession:
         title=session.title,
         description=session.description,
         room=session.room,
+        speakers=session.speakers,
         starts_at=_moment(session.starts_at, tz),
         ends_at=_moment(session.ends_at, tz),
     )

@@ -16,6 +16,9 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     StringField,
@@ -32,6 +35,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from summit.events.agenda import SessionDetails
 from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, EventDetails
 from summit.events.tiers import TierDetails
 from summit.forms import plain_text, strip
@@ -163,6 +167,16 @@ class EventForm(FlaskForm):
         }
 
 
+def _optional_int(value) -> int | None:
+    """A select's value as a topic id; blank (no subject) is None, junk is -1 (unknown)."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _utc(local: datetime | None, tz: ZoneInfo) -> datetime | None:
     return local.replace(tzinfo=tz).astimezone(UTC) if local else None
 
@@ -217,3 +231,97 @@ class CloneForm(FlaskForm):
 
     name = _text("Title of the new event", 200, required="Give the new event a title.")
     slug = _text("Web address of the new event", 80, required="Give the new event a web address.")
+
+
+class SubjectRow(Form):
+    """One subject a session teaches and its minutes (a blank row is ignored).
+
+    The choice is not checked against the list here: the service refuses a subject
+    outside the event's curriculum with a message, not WTForms' "Not a valid choice".
+    """
+
+    topic_id = SelectField("Subject", coerce=_optional_int, validate_choice=False)
+    minutes = IntegerField(
+        "Minutes", validators=[Optional()], render_kw={"inputmode": "numeric", "min": "1"}
+    )
+
+
+SUBJECT_ROWS_SPARE = 2
+
+
+class SessionForm(FlaskForm):
+    """A session: title, room, speakers, start and end (event's zone), subjects taught."""
+
+    title = _text("Title", 200, required="Give the session a title.")
+    room = _text("Room", 120, render_kw={"list": "room-names", "autocomplete": "off"})
+    speakers = _text("Speaker(s)", 300)
+    starts_at = DateTimeLocalField(
+        "Starts", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends", format=LOCAL_MINUTE, validators=[Optional(), reasonable_year]
+    )
+    subjects = FieldList(FormField(SubjectRow), min_entries=1, max_entries=40)
+
+    def __init__(self, *args, topics=(), **kwargs) -> None:
+        """``topics``: the curriculum's items as (topic id, title) pairs, for each row."""
+        super().__init__(*args, **kwargs)
+        if ("formdata" in kwargs and kwargs["formdata"] is None) or not self.is_submitted():
+            filled = sum(1 for row in self.subjects if row.form.topic_id.data is not None)
+            while len(self.subjects) < filled + SUBJECT_ROWS_SPARE:
+                self.subjects.append_entry()
+        choices = [SelectChoice("", "— none —"), *(SelectChoice(i, t) for i, t in topics)]
+        for row in self.subjects:
+            row.form.topic_id.choices = choices
+
+    def validate(self, extra_validators=None) -> bool:
+        """Row errors are summed up in one message beside the subjects (kept as strings)."""
+        valid = super().validate(extra_validators)
+        self.subjects.errors = [e for e in self.subjects.errors if isinstance(e, str)]
+        return valid
+
+    def validate_subjects(self, field) -> None:
+        for row in field:
+            if row.form.minutes.errors:
+                raise ValidationError("Give minutes as a whole number, like 45.")
+            minutes, topic = row.form.minutes.data, row.form.topic_id.data
+            if minutes is not None and minutes < 0:
+                raise ValidationError("Minutes cannot be negative.")
+            if minutes is not None and topic is None:
+                raise ValidationError("Choose the subject these minutes teach.")
+            if topic is not None and minutes is None:
+                raise ValidationError("Give the minutes of each subject chosen.")
+
+    def details(self, tz: ZoneInfo) -> SessionDetails:
+        subjects = tuple(
+            (row.form.topic_id.data, row.form.minutes.data)
+            for row in self.subjects
+            if row.form.topic_id.data is not None
+        )
+        return SessionDetails(
+            title=self.title.data,
+            room=self.room.data or "",
+            speakers=self.speakers.data or "",
+            starts_at=_utc(self.starts_at.data, tz),
+            ends_at=_utc(self.ends_at.data, tz),
+            subjects=subjects,
+        )
+
+    @staticmethod
+    def stored(session, tz: ZoneInfo) -> dict[str, object]:
+        """A stored session as the form's data, times on the event's wall clock."""
+        return {
+            "title": session.title,
+            "room": session.room,
+            "speakers": session.speakers,
+            "starts_at": session.starts_at.astimezone(tz).replace(tzinfo=None),
+            "ends_at": session.ends_at.astimezone(tz).replace(tzinfo=None),
+            "subjects": [{"topic_id": t.topic_id, "minutes": t.minutes} for t in session.topics],
+        }
+
+
+class RoomForm(FlaskForm):
+    """A room of the venue: its name (as sessions will give it) and its seats."""
+
+    name = _text("Room", 120, required="Give the room a name.")
+    capacity = _capacity("Seats (empty if not known)")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from summit.errors import render_error
-from summit.events import clone_views, services, tier_views
+from summit.events import agenda_views, clone_views, room_views, services, tier_views
 from summit.events.blueprint import ADMIN, acting_staff, bp, show_refusal
 from summit.events.errors import EventSetupError
 from summit.events.forms import EventForm
@@ -26,7 +26,7 @@ from summit.models import Curriculum, Event
 from summit.registration.services import registration_counts
 from summit.security import staff_required
 
-PAGES = (tier_views, clone_views)
+PAGES = (tier_views, clone_views, agenda_views, room_views)
 
 
 @bp.get("/")

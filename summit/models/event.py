@@ -68,6 +68,9 @@ class Event(db.Model):
     requirements: Mapped[list[TopicRequirement]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
     )
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="event", order_by="Room.name", cascade="all, delete-orphan"
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -156,6 +159,23 @@ class Tier(db.Model):
         return f"{self.name} ({price})"
 
 
+class Room(db.Model):
+    """A room of the venue and its seats; sessions name their room as text (``room``),
+    and the agenda editor offers these names and checks sessions against them."""
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "name"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int | None]
+
+    event: Mapped[Event] = relationship(back_populates="rooms")
+
+
 class AgendaSession(db.Model):
     """A time slot in a room; it may teach curriculum topics or none (lunch, networking)."""
 
@@ -166,7 +186,11 @@ class AgendaSession(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The room's name as text (a ``Room`` row gives it seats): the agenda editor
+    # compares rooms by this name, ignoring case and spaces around it.
     room: Mapped[str] = mapped_column(String(120), default="")
+    # Who speaks, as printed: names separated by commas.
+    speakers: Mapped[str] = mapped_column(String(300), default="", server_default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

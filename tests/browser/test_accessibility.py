@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from summit.certificates.services import issue_certificate
+from summit.extensions import db
+from summit.models import Room
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import attend, sign_in_in_browser
@@ -115,3 +117,27 @@ def test_attendee_portal_has_no_serious_accessibility_problems(
     assert audit(f"{live_server.url}/my/enter/{portal_token(other)}") == []
     assert audit.page.get_by_role("button", name=f"Switch to {other.first_name}").is_visible()
     assert audit.page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_agenda_editor_has_no_serious_accessibility_problems(
+    live_server, audit, make_event, make_staff
+):
+    """On a phone: the agenda with its rooms and tables, the session form, its errors."""
+    event = make_event()
+    event.rooms.append(Room(name="Ballroom A", capacity=250))
+    db.session.commit()
+    admin = make_staff("admin")
+    sign_in_in_browser(audit.page, live_server.url, admin.email, STAFF_PASSWORD)
+    assert audit(f"{live_server.url}/staff/events/{event.slug}/agenda") == []
+    session_url = f"{live_server.url}/staff/events/{event.slug}/agenda/{event.sessions[0].id}"
+    assert audit(session_url) == []
+    page = audit.page
+    page.fill("#ends_at", "")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.locator("#ends_at-error").inner_text() == "Give the time the session ends."
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in serious] == []

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from summit.extensions import db
-from summit.models import AuditLog, Event, Tier
+from summit.models import AgendaSession, AuditLog, Event, Room, Tier
 from tests.helpers import reload
 
 ROUTES = [
@@ -27,6 +27,14 @@ ROUTES = [
     ("post", "/staff/events/{slug}/tiers/{tier}/delete"),
     ("get", "/staff/events/{slug}/clone"),
     ("post", "/staff/events/{slug}/clone"),
+    ("get", "/staff/events/{slug}/agenda"),
+    ("post", "/staff/events/{slug}/agenda"),
+    ("get", "/staff/events/{slug}/agenda/{session}"),
+    ("post", "/staff/events/{slug}/agenda/{session}"),
+    ("post", "/staff/events/{slug}/agenda/{session}/delete"),
+    ("post", "/staff/events/{slug}/agenda/rooms"),
+    ("post", "/staff/events/{slug}/agenda/rooms/{room}"),
+    ("post", "/staff/events/{slug}/agenda/rooms/{room}/delete"),
 ]
 FORM = {
     "name": "Changed",
@@ -37,15 +45,21 @@ FORM = {
     "ends_on": "2030-01-02",
     "timezone": "America/Los_Angeles",
     "required_minutes": "60",
+    "title": "Changed",
+    "starts_at": "2030-01-01T09:00",
+    "ends_at": "2030-01-01T10:00",
+    "capacity": "5",
 }
 
 
 def _call(client, method: str, url: str, event: Event):
-    url = url.format(slug=event.slug, tier=event.tiers[1].id)
+    url = url.format(
+        slug=event.slug, tier=event.tiers[1].id, session=event.sessions[0].id, room=_room(event)
+    )
     return client.get(url) if method == "get" else client.post(url, data=FORM)
 
 
-def _unchanged(event: Event, before: tuple) -> None:
+def _unchanged(event: Event, before: tuple, before_agenda: list[tuple]) -> None:
     event = reload(event)
     assert (event.slug, event.name, event.is_published, event.archived_at) == before
     assert [tier.slug for tier in db.session.scalars(select(Tier).order_by(Tier.position))] == [
@@ -54,16 +68,35 @@ def _unchanged(event: Event, before: tuple) -> None:
     ]
     assert db.session.scalar(select(AuditLog).where(AuditLog.object_type != "staffuser")) is None
     assert len(db.session.scalars(select(Event)).all()) == 1
+    assert _agenda() == before_agenda
+
+
+def _room(event: Event) -> int:
+    """The event's one room (added on first use), for the room routes."""
+    if not event.rooms:
+        event.rooms.append(Room(name="Ballroom A", capacity=250))
+        db.session.commit()
+    return event.rooms[0].id
+
+
+def _agenda() -> list[tuple]:
+    sessions = db.session.scalars(select(AgendaSession).order_by(AgendaSession.id))
+    rooms = db.session.scalars(select(Room).order_by(Room.id))
+    return [(s.title, s.room, s.starts_at, s.ends_at) for s in sessions] + [
+        (room.name, room.capacity) for room in rooms
+    ]
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)
 def test_anonymous_visitors_are_sent_to_sign_in(client, make_event, method, url):
     event = make_event()
     before = (event.slug, event.name, event.is_published, event.archived_at)
+    _room(event)
+    before_agenda = _agenda()
     response = _call(client, method, url, event)
     assert response.status_code == 302
     assert "/staff/sign-in" in response.headers["Location"]
-    _unchanged(event, before)
+    _unchanged(event, before, before_agenda)
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)
@@ -71,6 +104,8 @@ def test_checkin_staff_are_refused(client, auth, make_event, method, url):
     event = make_event()
     auth.as_role("checkin")
     before = (event.slug, event.name, event.is_published, event.archived_at)
+    _room(event)
+    before_agenda = _agenda()
     response = _call(client, method, url, event)
     assert response.status_code == 403
-    _unchanged(event, before)
+    _unchanged(event, before, before_agenda)
