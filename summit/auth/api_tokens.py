@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from summit import audit
+from summit.auth.errors import TokenError
 from summit.extensions import db
 from summit.models import ApiToken, Event, StaffUser, utcnow
 from summit.transactions import side_write
@@ -38,10 +39,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 _stamped: dict[str, datetime] = {}  # token hash -> when this process last tried to stamp it
 _stamped_lock = threading.Lock()
-
-
-class TokenError(ValueError):
-    """A token could not be made or changed as asked."""
 
 
 def hash_token(token: str) -> str:

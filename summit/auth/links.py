@@ -18,6 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from summit.auth.errors import PortalLinkExpired, PortalLinkInvalid
 from summit.auth.staff_links import sign_password_links
 from summit.extensions import db
 from summit.models import OutboxMessage, Person
@@ -37,14 +38,6 @@ START_PLACEHOLDER = "training-start-link-for-recipient"
 # A second request for the same address within this window sends nothing new:
 # it stops someone from filling a stranger's inbox from many IP addresses.
 LINK_RESEND_WINDOW = timedelta(minutes=2)
-
-
-class PortalLinkExpired(Exception):
-    """The link was genuine but is too old."""
-
-
-class PortalLinkInvalid(Exception):
-    """The link was tampered with or never issued by this install."""
 
 
 def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:

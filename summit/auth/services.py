@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from summit import audit
+from summit.auth.errors import StaffError
 from summit.auth.passwords import password_problem
 from summit.extensions import db
 from summit.models import STAFF_ROLES, SignInFailure, StaffUser, utcnow
@@ -14,10 +15,6 @@ from summit.transactions import lock_row, write_transaction
 
 # Checked when the email is unknown so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("summit-timing-equaliser")
-
-
-class StaffError(ValueError):
-    """A staff account could not be created as asked."""
 
 
 def normalise_email(raw: str) -> str:

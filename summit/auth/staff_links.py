@@ -20,6 +20,7 @@ import re
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from summit.auth.errors import PasswordLinkProblem
 from summit.extensions import db
 from summit.models import StaffUser
 from summit.urls import absolute_url
@@ -29,10 +30,6 @@ PLACEHOLDER_PREFIX = "staff-password-link-for-staff-"
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
 # What a password hash is while an account has no usable password (invited, or reset).
 NO_PASSWORD = "!"  # noqa: S105 - no hash matches it, so no password signs in
-
-
-class PasswordLinkProblem(Exception):
-    """The link is not one that may set a password now; ``str()`` says why, for the page."""
 
 
 def _serializer() -> URLSafeTimedSerializer:

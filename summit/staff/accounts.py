@@ -26,15 +26,8 @@ from summit.extensions import db
 from summit.mail import queue_email
 from summit.mail.content import organisation_context
 from summit.models import STAFF_ROLES, ApiToken, SignInFailure, StaffUser, utcnow
+from summit.staff.errors import AccountError
 from summit.transactions import lock_row, write_transaction
-
-
-class AccountError(ValueError):
-    """An account change refused; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def list_staff() -> list[StaffUser]:
