@@ -29,6 +29,21 @@ def sign_in_as_admin(page, base_url: str) -> None:
     page.wait_for_url("**/staff/")
 
 
+def move_the_first_session_to_the_evening(page, base_url: str, slug: str) -> None:
+    """In the clone's agenda editor, move its first session to 5-6 PM the same day."""
+    db.session.rollback()  # see what the server committed
+    clone = db.session.scalar(select(Event).where(Event.slug == slug))
+    first = min(clone.sessions, key=lambda item: item.starts_at)
+    day = first.starts_at.astimezone(PACIFIC).date()
+    page.goto(f"{base_url}/staff/events/{slug}/agenda")
+    page.locator(f"#session-{first.id}").get_by_role("link", name=first.title).click()
+    page.get_by_label("Starts").fill(f"{day}T17:00")
+    page.get_by_label("Ends").fill(f"{day}T18:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".alert-success")).to_contain_text("Session saved.")
+    expect(page.locator(f"#session-{first.id}")).to_contain_text("5:00 PM–6:00 PM")
+
+
 def test_admin_clones_the_demo_summit_and_an_officer_registers(live_server, page, browser):
     demo = seed_demo()
     this_year, next_year = demo.starts_on.year, demo.starts_on.year + 1
@@ -47,6 +62,8 @@ def test_admin_clones_the_demo_summit_and_an_officer_registers(live_server, page
     page.get_by_label("Registration opens").fill(opens.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Event saved.")).to_be_visible()
+    move_the_first_session_to_the_evening(page, live_server.url, f"s5-{next_year}")
+    page.goto(f"{live_server.url}/staff/events/s5-{next_year}/edit")
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published: the event is on the public site.")).to_be_visible()
 
