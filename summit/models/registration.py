@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from summit.models.base import StateType, coerce_states, db, utcnow
@@ -70,19 +70,22 @@ class Payment(db.Model):
     """An append-only money movement (or waiver) for a registration.
 
     Rows are never edited or deleted; the registration's state follows their sum.
+    A reference (check number, Stripe session) is recorded once per registration and
+    method: two districts may both pay with their check number 1001.
     """
 
     __table_args__ = (
         CheckConstraint(
             "method IN ('invoice', 'check', 'cash', 'card', 'waiver', 'refund')", name="method"
         ),
+        UniqueConstraint("registration_id", "method", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
     amount_cents: Mapped[int]
     method: Mapped[str] = mapped_column(String(20))
-    reference: Mapped[str | None] = mapped_column(String(200), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

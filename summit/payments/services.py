@@ -335,10 +335,10 @@ def _append_payment(
     note: str,
     actor: Actor,
 ) -> Payment:
-    """Insert one payment row and its audit entry; a reused reference is refused."""
+    """Insert one payment row and its audit entry; a reference entered twice is refused."""
     reference = (reference or "").strip() or None
-    if reference and _payment_with_reference(reference) is not None:
-        raise PaymentError(f"A payment with reference {reference!r} is already recorded.")
+    if reference and _payment_with_reference(registration, method, reference) is not None:
+        raise _reference_recorded(method, reference)
     payment = Payment(
         registration_id=registration.id,
         amount_cents=amount_cents,
@@ -351,7 +351,7 @@ def _append_payment(
         with db.session.begin_nested():
             db.session.add(payment)
     except IntegrityError:  # only the savepoint is rolled back; the caller's block ends
-        raise PaymentError(f"A payment with reference {reference!r} is already recorded.") from None
+        raise _reference_recorded(method, reference) from None
     db.session.expire(registration, ["payments"])  # the next read sees the new row
     audit.record(
         "payment.record",
@@ -369,8 +369,33 @@ def _append_payment(
     return payment
 
 
-def _payment_with_reference(reference: str) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.reference == reference))
+def _payment_with_reference(
+    registration: Registration, method: str, reference: str
+) -> Payment | None:
+    """The same check or Stripe session already on this registration: a double entry.
+
+    Another registration may carry the same reference (two districts' check 1001).
+    """
+    return db.session.scalar(
+        select(Payment).where(
+            Payment.registration_id == registration.id,
+            Payment.method == method,
+            Payment.reference == reference,
+        )
+    )
+
+
+def _card_session_recorded(session_id: str) -> bool:
+    """Stripe session ids are unique across Stripe, so any registration's row counts."""
+    found = select(Payment.id).where(Payment.method == "card", Payment.reference == session_id)
+    return db.session.scalar(found.limit(1)) is not None
+
+
+def _reference_recorded(method: str, reference: str) -> PaymentError:
+    return PaymentError(
+        f"A {method} payment with reference {reference!r} is already recorded "
+        "for this registration."
+    )
 
 
 # --- Stripe -----------------------------------------------------------------------------
@@ -443,7 +468,7 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
     if event.get("type") not in PAID_SESSION_EVENTS:
         return "ignored"
     session_id = _session_id(event)
-    if _payment_with_reference(session_id) is not None:
+    if _card_session_recorded(session_id):
         return "duplicate"
     session = _fetch_session(session_id)
     if session is None:

@@ -60,6 +60,27 @@ def test_part_payment_keeps_waiting(auth, client, walk_in):
     assert walk_in.state == "awaiting_payment" and walk_in.amount_due_cents == 3000
 
 
+def test_two_walk_ins_may_pay_with_check_1001_from_their_own_banks(
+    auth, client, walk_in, make_registration, make_person
+):
+    """Check numbers repeat across bank accounts; the desk must take both."""
+    second = make_registration(
+        event=walk_in.event,
+        person=make_person(first_name="Lee", last_name="Ortiz"),
+        tier=walk_in.event.tiers[1],
+        state="awaiting_payment",
+    )
+    auth.as_role("checkin")
+    check = {"pay-method": "check", "pay-amount": "50", "pay-reference": "1001"}
+    for registration in (walk_in, second):
+        assert client.post(page(registration), data=check).status_code == 302
+    again = client.post(page(walk_in), data={**check, "pay-amount": "1"})
+    assert again.status_code in (400, 409)
+    db.session.expire_all()
+    assert walk_in.state == second.state == "confirmed"
+    assert len(db.session.scalars(select(Payment)).all()) == 2
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

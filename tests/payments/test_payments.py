@@ -546,16 +546,29 @@ def test_nothing_due_and_cancelled_are_refused(app, fee_registration, make_staff
         services.waive_fee(fee_registration(), reason="  ", actor=make_staff())
 
 
-def test_a_reference_is_recorded_once(app, fee_registration, make_staff):
+def test_a_reference_is_recorded_once_per_registration(app, fee_registration, make_staff):
     staff = make_staff()
+    registration = fee_registration()
     services.record_payment(
-        fee_registration(), amount_cents=100, method="check", reference="CHK-9", actor=staff
+        registration, amount_cents=100, method="check", reference="CHK-9", actor=staff
     )
-    with pytest.raises(PaymentError, match="already recorded"):
+    with pytest.raises(PaymentError, match="already recorded for this registration"):
         services.record_payment(
-            fee_registration(), amount_cents=100, method="check", reference="CHK-9", actor=staff
+            registration, amount_cents=100, method="check", reference=" CHK-9 ", actor=staff
         )
     assert count(Payment) == 1
+
+
+def test_two_districts_may_pay_with_the_same_check_number(app, fee_registration, make_staff):
+    """Check numbers are per bank account: 1001 from two districts is two payments."""
+    staff = make_staff()
+    first, second = fee_registration(), fee_registration()
+    for registration in (first, second):
+        services.record_payment(
+            registration, amount_cents=5000, method="check", reference="1001", actor=staff
+        )
+    assert count(Payment) == 2
+    assert first.amount_due_cents == second.amount_due_cents == 0
 
 
 def test_payments_have_no_edit_or_delete_path(app):
