@@ -39,18 +39,9 @@ from summit.events.agenda import SessionDetails
 from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, EventDetails
 from summit.events.tiers import TierDetails
 from summit.forms import plain_text, strip
+from summit.models.event import TIME_ZONES
 from summit.payments.money import parse_cents
 
-TIME_ZONES = (
-    ("America/Los_Angeles", "Pacific (Yakima, Seattle)"),
-    ("America/Boise", "Mountain (Boise)"),
-    ("America/Denver", "Mountain (Denver)"),
-    ("America/Phoenix", "Arizona"),
-    ("America/Chicago", "Central"),
-    ("America/New_York", "Eastern"),
-    ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"),
-)
 MAX_CAPACITY = 100_000
 MAX_PRICE_CENTS = 10_000_000  # $100,000: beyond any summit's fee, so a typo is caught
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"

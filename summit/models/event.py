@@ -13,6 +13,18 @@ from summit.models.base import db, utcnow
 from summit.models.curriculum import Curriculum, Topic
 
 CREDIT_MODES = ("full_session", "actual_minutes")
+# The zones an event may be in, with the words staff choose from; the public page
+# names the zone by the first of those words ("Times are Mountain").
+TIME_ZONES = (
+    ("America/Los_Angeles", "Pacific (Yakima, Seattle)"),
+    ("America/Boise", "Mountain (Boise)"),
+    ("America/Denver", "Mountain (Denver)"),
+    ("America/Phoenix", "Arizona"),
+    ("America/Chicago", "Central"),
+    ("America/New_York", "Eastern"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+)
 
 
 class Event(db.Model):
@@ -75,6 +87,12 @@ class Event(db.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def zone_name(self) -> str:
+        """How attendees name the event's clock: "Pacific", or the zone id if unlisted."""
+        label = dict(TIME_ZONES).get(self.timezone)
+        return label.split(" (")[0] if label else self.timezone.replace("_", " ")
 
     def required_minutes(self, topic: Topic) -> int:
         """Minutes a person must attend on ``topic``: a per-topic override or the default."""

@@ -33,6 +33,15 @@ def test_event_page_shows_when_where_tiers_and_agenda(client, make_event):
         assert item.topic.title in html.replace("&amp;", "&")
 
 
+@pytest.mark.parametrize(
+    ("zone", "words"),
+    [("America/Los_Angeles", "Times are Pacific."), ("America/Denver", "Times are Mountain.")],
+)
+def test_event_page_names_the_events_own_time_zone(client, make_event, zone, words):
+    event = make_event(timezone=zone)
+    assert words in client.get(f"/events/{event.slug}").get_data(as_text=True)
+
+
 def test_unknown_event_is_a_404_page_in_the_site_look(client):
     response = client.get("/events/no-such-summit")
     assert response.status_code == 404
