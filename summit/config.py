@@ -153,6 +153,7 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("SUMMIT")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -177,6 +178,16 @@ def load_config(app, test_config: Mapping[str, Any] | None) -> None:
         app.config["PUBLIC_URL"] = public_url.rstrip("/")
         if app.config["SESSION_COOKIE_SECURE"] is None and public_url.startswith("https://"):
             app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """An install's engine options on top of the defaults, not in place of them.
+
+    An instance file that sets only ``pool_size`` must not lose ``pool_pre_ping``
+    (the site would then fail once per dead connection after a database restart);
+    an install may still turn it off by saying so.
+    """
+    return {**Defaults.SQLALCHEMY_ENGINE_OPTIONS, **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
 
 
 def _due_days(raw: Any) -> int | None:

@@ -39,6 +39,16 @@ def test_layers_apply_in_order(instance_dir, monkeypatch):
     )
 
 
+def test_an_instance_pool_setting_keeps_the_pre_ping(instance_dir):
+    """Without pre-ping the site answers 503 once per dead connection after a restart."""
+    instance_dir.mkdir()
+    (instance_dir / "config.py").write_text('SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 3}\n')
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options == {"pool_pre_ping": True, "pool_size": 3}
+    explicit = {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False}}
+    assert create_app(explicit).config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+
+
 def test_secret_key_is_generated_once_and_private(instance_dir):
     first = create_app().config["SECRET_KEY"]
     second = create_app().config["SECRET_KEY"]
