@@ -49,6 +49,7 @@ from summit.models.training import (
     PriorExperienceFile,
     RecordShare,
     SelfTrainingEntry,
+    TrainingPolicy,
     TrainingResource,
     TrainingSeriesDocumentation,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "Topic",
     "TopicRequirement",
     "TrainingEntryStatus",
+    "TrainingPolicy",
     "TrainingResource",
     "TrainingSeriesDocumentation",
     "db",

@@ -93,6 +93,25 @@ class SelfTrainingEntry(db.Model):
     reviewed_by: Mapped[StaffUser | None] = relationship()
 
 
+class TrainingPolicy(db.Model):
+    """ESD 105's own rule for self-training: the minutes that complete a subject.
+
+    The statute sets no hours; this is the ESD's policy, so staff change it on a
+    page rather than asking for a new setting. One row; with none, the install's
+    ``TRAINING_REQUIRED_MINUTES`` applies.
+    """
+
+    __tablename__ = "training_policy"
+    __table_args__ = (CheckConstraint("required_minutes > 0", name="minutes_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    required_minutes: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    updated_by: Mapped[StaffUser | None] = relationship()
+
+
 class PriorExperience(db.Model):
     """ESD staff's finding of "significant prior training and experience".
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from flask import current_app
 
+POLICY_ID = 1  # the one training_policy row
+
 
 def curriculum_code() -> str:
     return str(current_app.config["TRAINING_CURRICULUM"])
 
 
 def required_minutes() -> int:
+    """Minutes of self-training that complete a subject: staff's policy, else the setting."""
+    from summit.extensions import db
+    from summit.models import TrainingPolicy
+
+    policy = db.session.get(TrainingPolicy, POLICY_ID)
+    if policy is not None:
+        return policy.required_minutes
     return int(current_app.config["TRAINING_REQUIRED_MINUTES"])
 
 

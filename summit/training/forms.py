@@ -176,6 +176,15 @@ class EntryForm(FlaskForm):
         return self
 
 
+class TrainingPolicyForm(FlaskForm):
+    """The ESD's self-training policy; the bounds match the event credit policy."""
+
+    required_minutes = IntegerField(
+        "Minutes of self-training that complete a subject",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(1, 600)],
+    )
+
+
 class ReviewForm(FlaskForm):
     comment = TextAreaField(
         "Comment to the person",

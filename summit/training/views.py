@@ -5,12 +5,18 @@
   district's read-only view of a shared record);
 * ``training_portal`` (attendee, ``/my/training``, :mod:`~summit.training.portal_views`);
 * ``training_staff`` (``/staff/training``, :mod:`~summit.training.staff_views` and
-  :mod:`~summit.training.resource_views`).
+  :mod:`~summit.training.resource_views` and :mod:`~summit.training.policy_views`).
 """
 
 from __future__ import annotations
 
-from summit.training import portal_views, public_views, resource_views, staff_views
+from summit.training import (
+    policy_views,
+    portal_views,
+    public_views,
+    resource_views,
+    staff_views,
+)
 
-PAGES = (public_views, portal_views, staff_views, resource_views)
+PAGES = (public_views, portal_views, staff_views, resource_views, policy_views)
 blueprints = (public_views.bp, portal_views.bp, staff_views.bp)
