@@ -50,6 +50,7 @@ class Defaults:
 
     # Fail any GET that writes in its request's transaction (the test suite turns it on).
     GUARD_GET_WRITES = False
+    GUARD_WRITE_SCOPE = False  # tests: a request's write outside write_transaction fails
 
     RATELIMIT_ENABLED = True
     # Where throttles count. Unset: REDIS_URL when set (every worker shares one count),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from summit.extensions import db
 from summit.models import Curriculum, CurriculumTopic, Event, Topic
+from summit.transactions import write_transaction
 
 STATUTE = "RCW 28A.310.515(2)"
 STATUTE_VERSION = "as amended by ESHB 1214 (2021)"
@@ -139,6 +140,7 @@ def shipped_curricula() -> tuple[CurriculumData, ...]:
     )
 
 
+@write_transaction()
 def ensure_curricula() -> dict[str, Curriculum]:
     """Create the shipped subjects and both lists, or bring their wording up to date.
 
@@ -154,7 +156,6 @@ def ensure_curricula() -> dict[str, Curriculum]:
             db.session.add(topic)
         topics[subject.code] = topic
     curricula = {data.code: _ensure_curriculum(data, topics) for data in shipped_curricula()}
-    db.session.commit()
     return curricula
 
 

@@ -181,14 +181,38 @@ class WriteOnGet(RuntimeError):
     """A GET or HEAD request wrote in its own transaction (``GUARD_GET_WRITES``, tests)."""
 
 
+class UnscopedWrite(RuntimeError):
+    """A request wrote outside :func:`write_transaction` (``GUARD_WRITE_SCOPE``, tests)."""
+
+
 _GUARDED = "summit.get_guard"
+_SCOPE_GUARDED = "summit.scope_guard"
 
 
 @request_started.connect
 def _guard_get(app: Flask, **_extra: Any) -> None:
-    """Mark a dispatched GET or HEAD (not a ``test_request_context``) for the check below."""
+    """Mark a dispatched request (not a ``test_request_context``) for the checks below."""
     if request.method in {"GET", "HEAD"} and app.config.get("GUARD_GET_WRITES"):
         request.environ[_GUARDED] = True
+    if app.config.get("GUARD_WRITE_SCOPE"):
+        request.environ[_SCOPE_GUARDED] = True
+
+
+def _refuse_unscoped_write(session: Session, what: str) -> None:
+    """With ``GUARD_WRITE_SCOPE`` on (the test suite), fail a request that writes outside
+    :func:`write_transaction`.
+
+    On SQLite a write that starts from a read snapshot cannot always become a
+    writer: under load it answers "database is locked" (a 503) where the same
+    write inside the block would have waited its turn. Every write a request
+    makes goes through the one helper; the suite proves it.
+    """
+    if session.info.get(_ACTIVE) or not has_request_context():
+        return
+    if request.environ.get(_SCOPE_GUARDED):
+        raise UnscopedWrite(
+            f"{request.method} {request.path} wrote outside write_transaction() ({what})"
+        )
 
 
 def _refuse_write_on_get(what: str) -> None:
@@ -207,12 +231,14 @@ def _note_flush(session: Session, _context: Any) -> None:
     """Remember that this transaction wrote, until it ends (see :func:`_refuse_pending`)."""
     session.info[_WROTE] = True
     _refuse_write_on_get("a flush")
+    _refuse_unscoped_write(session, "a flush")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_write(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         _refuse_write_on_get("an INSERT, UPDATE or DELETE")
+        _refuse_unscoped_write(state.session, "an INSERT, UPDATE or DELETE")
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -60,6 +60,7 @@ def base_config(database_url: str, tmp_path) -> dict:
         # Throttle tests count in this process, whatever SUMMIT_REDIS_URL the machine sets.
         "RATELIMIT_STORAGE_URI": "memory://",
         "GUARD_GET_WRITES": True,
+        "GUARD_WRITE_SCOPE": True,
         "MAIL_SUPPRESS_SEND": True,
         "PUBLIC_URL": "https://summit.example",
         "STORAGE_DIR": str(tmp_path / "storage"),

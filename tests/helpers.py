@@ -41,6 +41,7 @@ from summit.models import (
     utcnow,
 )
 from summit.training.services import EntryData, add_entry, review_entry
+from summit.transactions import write_transaction
 
 # --- uploads ------------------------------------------------------------------------------
 
@@ -248,8 +249,8 @@ def add_send_link_route(app, person: Person) -> None:
 
     @app.post("/test-only/send-link")
     def send_link():
-        queue_person_email(db.session.get(type(person), person.id), "portal_link")
-        db.session.commit()
+        with write_transaction():
+            queue_person_email(db.session.get(type(person), person.id), "portal_link")
         return "queued"
 
 

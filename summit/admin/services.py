@@ -7,12 +7,13 @@ State changes go through ``summit.registration.services``; money through
 from __future__ import annotations
 
 from summit import audit
-from summit.extensions import db
 from summit.mail import queue_registration_email
 from summit.models import Registration, StaffUser
 from summit.registration.services import STATE_EMAILS
+from summit.transactions import write_transaction
 
 
+@write_transaction()
 def resend_state_email(registration: Registration, *, actor: StaffUser | str) -> str:
     """Queue the email that matches the registration's state again, e.g. a lost confirmation.
 
@@ -21,5 +22,4 @@ def resend_state_email(registration: Registration, *, actor: StaffUser | str) ->
     kind = STATE_EMAILS[registration.state]
     queue_registration_email(registration, kind)
     audit.record("registration.email_resend", registration, after={"kind": kind}, actor=actor)
-    db.session.commit()
     return kind

@@ -28,7 +28,7 @@ from summit import audit
 from summit.auth.errors import TokenError
 from summit.extensions import db
 from summit.models import ApiToken, Event, StaffUser, utcnow
-from summit.transactions import side_write
+from summit.transactions import side_write, write_transaction
 
 TOKEN_PREFIX = "s5_"  # noqa: S105 - a marker that helps secret scanners, not a secret
 API_ROLES = ("admin", "checkin")
@@ -49,6 +49,7 @@ def lower_role(first: str, second: str) -> str:
     return first if ROLE_RANK.get(first, 0) <= ROLE_RANK.get(second, 0) else second
 
 
+@write_transaction()
 def create_api_token(
     staff: StaffUser,
     *,
@@ -95,10 +96,10 @@ def create_api_token(
         },
         actor=actor,
     )
-    db.session.commit()
     return row, token
 
 
+@write_transaction()
 def revoke_api_token(token_id: int, *, actor: StaffUser | str) -> ApiToken:
     row = db.session.get(ApiToken, token_id)
     if row is None:
@@ -106,7 +107,6 @@ def revoke_api_token(token_id: int, *, actor: StaffUser | str) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record("api_token.revoke", row, after={"prefix": row.prefix}, actor=actor)
-    db.session.commit()
     return row
 
 

@@ -26,6 +26,7 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
+@write_transaction()
 def create_staff(email: str, role: str, password: str, name: str = "") -> StaffUser:
     """Create or reset a staff account (idempotent per email) and log it.
 
@@ -53,7 +54,6 @@ def create_staff(email: str, role: str, password: str, name: str = "") -> StaffU
     db.session.execute(delete(SignInFailure).where(SignInFailure.email == email))
     db.session.flush()
     audit.record(action, staff, after={"email": email, "role": role}, actor="cli")
-    db.session.commit()
     return staff
 
 

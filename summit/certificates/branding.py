@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from summit import storage
+from summit.transactions import write_transaction
 
 MAX_BYTES = 1024 * 1024
 MAX_SIDE = 4096
@@ -158,6 +159,7 @@ def is_signed(event) -> bool:
     return bool(event.signature_path) and data_uri(event.signature_path) is not None
 
 
+@write_transaction()
 def update_branding(
     event,
     *,
@@ -171,7 +173,6 @@ def update_branding(
 ):
     """Store uploaded images and the signer for an event's certificates; audit; commit."""
     from summit import audit
-    from summit.extensions import db
 
     fields = ("certificate_signer_name", "certificate_signer_title", "signature_path", "logo_path")
     before = {name: getattr(event, name) for name in fields}
@@ -189,5 +190,4 @@ def update_branding(
         event.logo_path = store_image(event.slug, "logo", logo)
     after = {name: getattr(event, name) for name in fields}
     audit.record_event_change("certificate.branding", event, before, after, actor)
-    db.session.commit()
     return event

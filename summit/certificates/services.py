@@ -632,16 +632,16 @@ def resend_certificate_email(certificate: Certificate, *, attach_pdf: bool = Fal
     if not certificate.is_valid:
         raise AlreadyRevoked("Only a valid certificate can be sent.")
     attachments = []
-    if attach_pdf:
+    if attach_pdf:  # drawn before the write lock: a PDF takes a while
         pdf = certificate_pdf(certificate)
         attachments.append(Attachment(download_name(certificate), "application/pdf", pdf))
-    queue_registration_email(
-        certificate.registration,
-        "certificate_ready",
-        attachments=attachments,
-        context=_mail_context(certificate),
-    )
-    db.session.commit()
+    with write_transaction():
+        queue_registration_email(
+            certificate.registration,
+            "certificate_ready",
+            attachments=attachments,
+            context=_mail_context(certificate),
+        )
 
 
 # --- revoke, withhold ---------------------------------------------------------------

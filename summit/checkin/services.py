@@ -497,6 +497,7 @@ def annul_checkin(
     return row
 
 
+@write_transaction()
 def close_session(
     event_id: int, session_id: int, *, staff: StaffUser | None, now: datetime | None = None
 ) -> AgendaSession:
@@ -507,10 +508,10 @@ def close_session(
         audit.record(
             "session.close", agenda, after={"closed_at": agenda.closed_at.isoformat()}, actor=staff
         )
-    db.session.commit()
     return agenda
 
 
+@write_transaction()
 def reopen_session(event_id: int, session_id: int, *, staff: StaffUser | None) -> AgendaSession:
     agenda = _session_of(event_id, session_id)
     if agenda.closed_at is not None:
@@ -521,7 +522,6 @@ def reopen_session(event_id: int, session_id: int, *, staff: StaffUser | None) -
             actor=staff,
         )
         agenda.closed_at = None
-    db.session.commit()
     return agenda
 
 

@@ -421,14 +421,14 @@ def create_checkout_session(registration: Registration) -> str:
         raise CardPaymentsUnavailable(
             "Card payment is not available just now. Please try again later or choose an invoice."
         ) from None
-    registration.payment_method = "card"
-    audit.record(
-        "payment.checkout_start",
-        registration,
-        after={"session_id": session.id, "amount_cents": due},
-        actor=f"person:{registration.person.email}",
-    )
-    db.session.commit()
+    with write_transaction():  # after Stripe answered: no lock held across the call
+        registration.payment_method = "card"
+        audit.record(
+            "payment.checkout_start",
+            registration,
+            after={"session_id": session.id, "amount_cents": due},
+            actor=f"person:{registration.person.email}",
+        )
     return str(session.url)
 
 
@@ -539,6 +539,7 @@ def _session_problem(session: Mapping[str, Any], registration: Registration) -> 
     return ""
 
 
+@write_transaction()
 def _audit_refused_session(registration: Registration, session_id: str, problem: str) -> None:
     """Keep a trace for staff: money may have moved that we would not book."""
     current_app.logger.warning("Refused Stripe session %s: %s", session_id, problem)
@@ -548,7 +549,6 @@ def _audit_refused_session(registration: Registration, session_id: str, problem:
         after={"session_id": session_id, "problem": problem},
         actor=STRIPE_ACTOR,
     )
-    db.session.commit()
 
 
 def _record_card_payment(

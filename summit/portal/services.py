@@ -21,6 +21,7 @@ from summit.registration import services as registration_services
 from summit.registration.errors import InvalidTransition
 from summit.training.errors import CurriculumMissing
 from summit.training.record import TrainingRecord, training_record
+from summit.transactions import write_transaction
 
 
 def person_for_token(token: str) -> Person:
@@ -36,6 +37,7 @@ def person_for_token(token: str) -> Person:
     return person
 
 
+@write_transaction()
 def request_portal_link(email: str, *, now: datetime | None = None) -> bool:
     """Queue a fresh portal link when ``email`` belongs to a person; commit.
 
@@ -46,7 +48,6 @@ def request_portal_link(email: str, *, now: datetime | None = None) -> bool:
     if person is None or link_sent_recently("portal_link", person.email, now or utcnow()):
         return False
     queue_person_email(person, "portal_link")
-    db.session.commit()
     return True
 
 

@@ -373,6 +373,7 @@ def offer_free_seats(event: Event, *, now: datetime | None = None) -> list[Regis
     return offered
 
 
+@write_transaction()
 def update_contact_details(person: Person, *, actor: Actor, **fields: str) -> Person:
     """The attendee corrects their own contact details (never the email)."""
     unknown = set(fields) - set(PERSON_FIELDS)
@@ -381,7 +382,6 @@ def update_contact_details(person: Person, *, actor: Actor, **fields: str) -> Pe
     before = {name: getattr(person, name) for name in fields}
     _apply_details(person, fields)
     audit.record("person.update", person, before=before, after=dict(fields), actor=actor)
-    db.session.commit()
     return person
 
 

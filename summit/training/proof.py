@@ -34,6 +34,7 @@ from summit.training.documents import render_documentation_pdf
 from summit.training.errors import NotEligible, TrainingError
 from summit.training.record import BASIS_TEXTS, TrainingRecord, training_record
 from summit.training.services import ROLE_LABELS
+from summit.transactions import write_transaction
 from summit.verification import (
     Verifier,
     new_verification_code,
@@ -157,6 +158,7 @@ def _refusal(record: TrainingRecord) -> NotEligible:
     )
 
 
+@write_transaction()
 def issue_documentation(
     person: Person, *, staff: StaffUser, now: datetime | None = None
 ) -> TrainingSeriesDocumentation:
@@ -198,10 +200,10 @@ def issue_documentation(
         after={"serial": documentation.serial, "basis": record.basis, "person_id": person.id},
         actor=staff,
     )
-    db.session.commit()
     return documentation
 
 
+@write_transaction()
 def reissue_documentation(
     documentation: TrainingSeriesDocumentation, *, staff: StaffUser, now: datetime | None = None
 ) -> TrainingSeriesDocumentation:
@@ -235,7 +237,6 @@ def reissue_documentation(
         after={"serial": successor.serial, "version": new_version, "basis": record.basis},
         actor=staff,
     )
-    db.session.commit()
     return successor
 
 
@@ -254,6 +255,7 @@ def documentation_pdf_bytes(documentation: TrainingSeriesDocumentation) -> bytes
     return render_documentation_pdf(documentation)
 
 
+@write_transaction()
 def revoke_documentation(
     documentation: TrainingSeriesDocumentation, *, staff: StaffUser, reason: str
 ) -> TrainingSeriesDocumentation:
@@ -270,7 +272,6 @@ def revoke_documentation(
         after={"serial": documentation.serial, "reason": reason},
         actor=staff,
     )
-    db.session.commit()
     return documentation
 
 

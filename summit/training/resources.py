@@ -12,6 +12,7 @@ from summit.curricula import ensure_curricula
 from summit.extensions import db
 from summit.models import StaffUser, Topic, TrainingResource, utcnow
 from summit.training.errors import TrainingError
+from summit.transactions import write_transaction
 
 FORMATS = ("web page", "online course", "video", "webinar", "document", "in person", "other")
 
@@ -103,6 +104,7 @@ def _is_web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and " " not in url
 
 
+@write_transaction()
 def seed_training_resources() -> list[TrainingResource]:
     """Add the demo's general resources and topic summaries where missing; idempotent.
 
@@ -136,7 +138,6 @@ def seed_training_resources() -> list[TrainingResource]:
         audit.record(
             "training_resource.create", resource, after=_snapshot(resource), actor="seed-demo"
         )
-    db.session.commit()
     return added
 
 
@@ -173,6 +174,7 @@ def _snapshot(resource: TrainingResource) -> dict:
     }
 
 
+@write_transaction()
 def save_resource(
     resource: TrainingResource | None,
     *,
@@ -212,23 +214,22 @@ def save_resource(
     db.session.flush()
     action = "training_resource.update" if before else "training_resource.create"
     audit.record(action, resource, before=before, after=_snapshot(resource), actor=staff)
-    db.session.commit()
     return resource
 
 
+@write_transaction()
 def mark_checked(resource: TrainingResource, *, staff: StaffUser) -> TrainingResource:
     """Staff opened the link and it still leads to the material."""
     if not resource.url:
         raise TrainingError("This resource has no link yet: add its web address first.")
     resource.last_checked_at = utcnow()
     audit.record("training_resource.checked", resource, actor=staff)
-    db.session.commit()
     return resource
 
 
+@write_transaction()
 def save_topic_summary(topic: Topic, summary: str, *, staff: StaffUser) -> Topic:
     before = {"summary": topic.summary}
     topic.summary = summary
     audit.record("topic.summary", topic, before=before, after={"summary": summary}, actor=staff)
-    db.session.commit()
     return topic

@@ -35,6 +35,7 @@ from summit.search import contains
 from summit.training import evidence as evidence_files
 from summit.training.errors import NotEditable, TrainingError
 from summit.training.resources import check_url
+from summit.transactions import write_transaction
 
 EARLIEST_DATE = date(2019, 1, 1)
 MAX_ENTRY_MINUTES = 7 * 24 * 60
@@ -134,13 +135,12 @@ def _snapshot(entry: SelfTrainingEntry) -> dict:
 
 @contextmanager
 def _committed_or_files_removed(stored: list[str]) -> Iterator[None]:
-    """Commit the block's changes; if anything fails, roll back and delete the files it
-    stored, so no evidence file outlives the row that names it."""
+    """Write the block in one write transaction; if anything fails (it is rolled back),
+    delete the files it stored, so no evidence file outlives the row that names it."""
     try:
-        yield
-        db.session.commit()
+        with write_transaction():
+            yield
     except Exception:
-        db.session.rollback()
         for path in stored:
             evidence_files.remove(path)
         raise
@@ -155,13 +155,12 @@ def add_entry(
 ) -> SelfTrainingEntry:
     """Log a training; the file is written only once every rule has passed."""
     data = check_entry(data, today=today)
-    entry = SelfTrainingEntry(person=person, status=TrainingEntryStatus.SUBMITTED)
-    _apply(entry, data)
-    stored = None
-    if evidence is not None:
-        stored = evidence_files.store(person.id, evidence)
-        _attach(entry, stored, evidence)
+    stored = evidence_files.store(person.id, evidence) if evidence is not None else None
     with _committed_or_files_removed([stored] if stored else []):
+        entry = SelfTrainingEntry(person=person, status=TrainingEntryStatus.SUBMITTED)
+        _apply(entry, data)
+        if stored is not None and evidence is not None:
+            _attach(entry, stored, evidence)
         db.session.add(entry)
         db.session.flush()
         audit.record(
@@ -184,14 +183,13 @@ def update_entry(
     data = check_entry(data, today=today)
     before = _snapshot(entry)
     old_file = entry.evidence_path
-    _apply(entry, data)
-    stored = None
-    if evidence is not None:
-        stored = evidence_files.store(person.id, evidence)
-        _attach(entry, stored, evidence)
-    elif remove_evidence:
-        entry.evidence_path = entry.evidence_filename = entry.evidence_content_type = ""
+    stored = evidence_files.store(person.id, evidence) if evidence is not None else None
     with _committed_or_files_removed([stored] if stored else []):
+        _apply(entry, data)
+        if stored is not None and evidence is not None:
+            _attach(entry, stored, evidence)
+        elif remove_evidence:
+            entry.evidence_path = entry.evidence_filename = entry.evidence_content_type = ""
         audit.record(
             "self_training.update",
             entry,
@@ -204,6 +202,7 @@ def update_entry(
     return entry
 
 
+@write_transaction()
 def delete_entry(entry: SelfTrainingEntry, person: Person) -> None:
     """Delete an entry that has not been reviewed; reviewed ones are part of the record."""
     _own_and_unreviewed(entry, person, "deleted")
@@ -212,7 +211,6 @@ def delete_entry(entry: SelfTrainingEntry, person: Person) -> None:
         "self_training.delete", entry, before=_snapshot(entry), actor=attendee_actor(person)
     )
     db.session.delete(entry)
-    db.session.commit()
     evidence_files.remove(stored)
 
 
@@ -302,6 +300,7 @@ def review_queue() -> list[SelfTrainingEntry]:
     )
 
 
+@write_transaction()
 def review_entry(
     entry: SelfTrainingEntry, *, staff: StaffUser, accept: bool, comment: str = ""
 ) -> SelfTrainingEntry:
@@ -329,13 +328,13 @@ def review_entry(
         context={"entry": entry, "kind_label": KIND_LABELS[entry.kind], "comment": comment},
         dedupe_key=f"training-review-{entry.id}",
     )
-    db.session.commit()
     return entry
 
 
 # --- assignment and prior experience -------------------------------------------------------
 
 
+@write_transaction()
 def update_assignment(
     person: Person,
     *,
@@ -370,7 +369,6 @@ def update_assignment(
         },
         actor=actor,
     )
-    db.session.commit()
     return person
 
 
@@ -409,11 +407,11 @@ def record_prior_experience(
     """
     reviewed, reason = reviewed.strip(), reason.strip()
     _check_prior_experience(reviewed, reason, files)
-    record = PriorExperience(
-        person=person, reviewed=reviewed, reason=reason, recorded_by_id=staff.id
-    )
     stored: list[str] = []
     with _committed_or_files_removed(stored):
+        record = PriorExperience(
+            person=person, reviewed=reviewed, reason=reason, recorded_by_id=staff.id
+        )
         for upload in files:
             path = evidence_files.store(person.id, upload)
             stored.append(path)
@@ -438,6 +436,7 @@ def record_prior_experience(
     return record
 
 
+@write_transaction()
 def withdraw_prior_experience(record: PriorExperience, *, staff: StaffUser) -> PriorExperience:
     """Withdraw the finding; it stays on file. Issued documentation is revoked separately."""
     if record.withdrawn_at is not None:
@@ -446,5 +445,4 @@ def withdraw_prior_experience(record: PriorExperience, *, staff: StaffUser) -> P
     audit.record(
         "prior_experience.withdraw", record, after={"person_id": record.person_id}, actor=staff
     )
-    db.session.commit()
     return record

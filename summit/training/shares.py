@@ -20,7 +20,7 @@ from summit.extensions import db
 from summit.models import Person, RecordShare, utcnow
 from summit.training import share_days
 from summit.training.errors import TrainingError
-from summit.transactions import side_write
+from summit.transactions import side_write, write_transaction
 
 MAX_SHARE_DAYS = 365
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@write_transaction()
 def create_share(
     person: Person, *, label: str = "", days: int | None = None, now: datetime | None = None
 ) -> tuple[RecordShare, str]:
@@ -64,7 +65,6 @@ def create_share(
         after={"label": share.label, "expires_at": share.expires_at.isoformat()},
         actor=attendee_actor(person),
     )
-    db.session.commit()
     return share, token
 
 
@@ -88,6 +88,7 @@ def share_status(share: RecordShare, now: datetime | None = None) -> str:
     return "active"
 
 
+@write_transaction()
 def revoke_share(share: RecordShare, person: Person) -> RecordShare:
     if share.person_id != person.id:
         raise TrainingError("This link is not yours.")
@@ -95,7 +96,6 @@ def revoke_share(share: RecordShare, person: Person) -> RecordShare:
         raise TrainingError("This link was already withdrawn.")
     share.revoked_at = utcnow()
     audit.record("record_share.revoke", share, actor=attendee_actor(person))
-    db.session.commit()
     return share
 
 

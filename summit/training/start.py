@@ -19,8 +19,10 @@ from summit.extensions import db
 from summit.mail import queue_email
 from summit.mail.content import organisation_context
 from summit.models import Person, utcnow
+from summit.transactions import write_transaction
 
 
+@write_transaction()
 def request_training_start_link(email: str, *, now: datetime | None = None) -> bool:
     """Queue a start link to ``email`` (already a valid, lower-cased address); commit.
 
@@ -36,7 +38,6 @@ def request_training_start_link(email: str, *, now: datetime | None = None) -> b
         "start_link": start_url_placeholder(),
     }
     queue_email("training_start", email, context)
-    db.session.commit()
     return True
 
 
@@ -49,6 +50,7 @@ def start_link_owner(token: str) -> tuple[str, Person | None]:
     return email, person_with_email(email)
 
 
+@write_transaction()
 def start_training_record(
     email: str, *, first_name: str, last_name: str, agency: str, job_title: str, role_type: str
 ) -> Person:
@@ -82,5 +84,4 @@ def start_training_record(
         after={"source": "training start link", "role_type": role_type},
         actor=attendee_actor(person),
     )
-    db.session.commit()
     return person

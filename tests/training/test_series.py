@@ -177,7 +177,7 @@ def test_days_without_the_experienced_staff_or_school_do_not_count_and_say_why(
     for day in (date(2024, 4, 1), date(2024, 4, 2)):
         entry = on_the_job(person, admin, day)
         entry.experienced_staff = entry.school = ""  # as an older row
-    db.session.commit()
+        db.session.commit()
     record = training_record(person)
     assert record.component("on_the_job").done == 0 and record.basis is None
     with pytest.raises(NotEligible) as refused:
