@@ -336,3 +336,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, twins):
     ):
         assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
     assert count(Person) == 2
+
+
+def test_the_search_and_compare_pages_change_nothing(client, auth, twins):
+    """GETs only read (the suite also fails any GET that flushes: GUARD_GET_WRITES)."""
+    kept, other, current, *_ = twins
+    auth.as_role("admin")
+    before = count(Person), count(Registration), count(AuditLog)
+    assert client.get(f"/staff/registrations/{current.id}/merge?q=lee").status_code == 200
+    assert client.get(merge_url(current, other)).status_code == 200
+    assert (count(Person), count(Registration), count(AuditLog)) == before
+    assert reload(other).phone == "509-555-0142" and reload(kept).phone == ""
