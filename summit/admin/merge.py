@@ -59,7 +59,7 @@ from summit.models import (
     StaffUser,
     TrainingSeriesDocumentation,
 )
-from summit.transactions import lock_row, write_transaction
+from summit.transactions import for_update, write_transaction
 
 # The survivor's details that the other person's fill when empty.
 FILLED_DETAILS = ("phone", "agency", "job_title", "assignment_started_on")
@@ -191,23 +191,31 @@ def merge_people(survivor_id: int, merged_id: int, *, actor: StaffUser) -> Merge
     with nothing changed.
     """
     with write_transaction():
-        first, second = sorted((survivor_id, merged_id))
-        lock_row(Person, first)
-        if second != first:
-            lock_row(Person, second)
-        survivor, merged = db.session.get(Person, survivor_id), db.session.get(Person, merged_id)
+        locked = {
+            person.id: person
+            for person in db.session.scalars(
+                for_update(
+                    select(Person)
+                    .where(Person.id.in_((survivor_id, merged_id)))
+                    .order_by(Person.id)
+                )
+            )
+        }
+        survivor, merged = locked.get(survivor_id), locked.get(merged_id)
+        if survivor is None or merged is None:  # merged away by someone else meanwhile
+            raise MergeRefused("One of the two people no longer exists; open the page again.")
         problems = merge_problems(survivor, merged)
         if problems:
             raise MergeRefused(" ".join(problems))
         moved = holdings_of(merged)
         filled = _fill_details(survivor, merged)
-        _move(moved, survivor)
         result = MergeResult(survivor, described(merged), moved.words())
-        _audit(result, merged, filled, actor)
-        db.session.delete(merged)
         try:
+            _move(moved, survivor)
+            _audit(result, merged, filled, actor)
+            db.session.delete(merged)
             db.session.flush()
-        except IntegrityError as error:  # a registration made meanwhile, outside the lock
+        except IntegrityError as error:  # a rule of the database the checks above missed
             raise MergeRefused(
                 "These records changed while merging; open them again and retry."
             ) from error

@@ -347,3 +347,11 @@ def test_the_search_and_compare_pages_change_nothing(client, auth, twins):
     assert client.get(merge_url(current, other)).status_code == 200
     assert (count(Person), count(Registration), count(AuditLog)) == before
     assert reload(other).phone == "509-555-0142" and reload(kept).phone == ""
+
+
+def test_a_person_merged_away_meanwhile_is_refused_not_an_error(app, twins, make_staff):
+    kept, other, *_ = twins
+    admin = make_staff("admin")
+    merge_people(kept.id, other.id, actor=admin)
+    with pytest.raises(MergeRefused, match="no longer exists"):
+        merge_people(kept.id, other.id, actor=admin)  # a second admin on the same pair
