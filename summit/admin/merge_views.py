@@ -19,7 +19,7 @@ from summit.admin.merge import MergeRefused, described, holdings_of, merge_peopl
 from summit.loaders import get_or_404
 from summit.models import Person, Registration
 from summit.security import no_store, staff_required
-from summit.training.services import find_people
+from summit.training.services import ROLE_LABELS, find_people
 
 bp = Blueprint("merge", __name__, url_prefix="/staff")
 bp.after_request(no_store)  # people's contact details
@@ -113,4 +113,5 @@ def _confirm_page(registration: Registration, other: Person, form: MergeForm, st
         sides=[(person, holdings_of(person)), (other, holdings_of(other))],
         problems=problems,
         form=form.offer(person, other),
+        role_labels=ROLE_LABELS,
     ), (status if status != 200 or not problems else 409)

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from summit.admin.history import describe as describe_history
 from summit.admin.merge import MergeRefused, merge_people
-from summit.auth.links import portal_token
+from summit.auth.links import PLACEHOLDER_PREFIX, portal_token, sign_portal_links
 from summit.certificates.services import issue_certificate
 from summit.extensions import db
+from summit.mail import queue_person_email
 from summit.models import (
     AuditLog,
     Checkin,
@@ -163,6 +164,19 @@ def test_the_removed_email_no_longer_signs_in(client, twins, make_staff):
     assert outbox("portal_link") == []
     client.post("/my/sign-in", data={"email": "jordan.lee@yakimapd.example"})
     assert [m.recipient for m in outbox("portal_link")] == ["jordan.lee@yakimapd.example"]
+
+
+def test_a_link_still_queued_for_the_removed_person_opens_the_sign_in_page(
+    client, twins, make_staff
+):
+    kept, other, *_ = twins
+    queue_person_email(other, "portal_link")
+    db.session.commit()
+    merge_people(kept.id, other.id, actor=make_staff("admin"))
+    [message] = outbox("portal_link")
+    assert f"{PLACEHOLDER_PREFIX}{other.id}" in message.text_body
+    sent = sign_portal_links(message.text_body, message.recipient)
+    assert "/my/enter/" not in sent and "/my/sign-in" in sent
 
 
 def test_a_signed_in_removed_person_is_signed_out(client, twins, make_staff):
