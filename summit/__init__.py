@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from summit.admin.merge_views import bp as merge_bp
     from summit.admin.views import bp as admin_bp
     from summit.api.views import bp as api_bp
     from summit.auth.views import bp as auth_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         staff_bp,
         accounts_bp,
         admin_bp,
+        merge_bp,
         events_bp,
         checkin_bp,
         api_bp,

@@ -20,6 +20,8 @@ ACTIONS = {
     "payment.checkout_start": "Card payment started",
     "payment.card_refused": "Card payment refused",
     "invoice.issue": "Invoice issued",
+    "registration.merge": "Merged with another person",
+    "person.merge": "Merged with another person",
 }
 LABELS = {
     "amount_cents": "Amount",
@@ -27,6 +29,9 @@ LABELS = {
     "purchase_order": "Purchase order",
     "session_id": "Stripe session",
     "kind": "Email",
+    "merged_in": "Merged with",
+    "moved": "Moved here",
+    "details_filled": "Details filled in",
 }
 # Internal ids say nothing to a reader: the page is already about this registration.
 HIDDEN = frozenset({"registration_id", "person_id", "event_id"})

@@ -152,3 +152,33 @@ def test_training_policy_page_has_no_serious_accessibility_problems(live_server,
         "Number must be between 1 and 600." in page.locator("#required_minutes-error").inner_text()
     )
     assert audit() == []
+
+
+def test_merging_two_people_is_accessible_from_search_to_history(
+    live_server, audit, make_registration, make_person, make_staff
+):
+    """On a phone, from the keyboard: find the other record, compare, keep the other, merge."""
+    registration = make_registration(
+        person=make_person(first_name="Pat", last_name="Smith", email="pat@yakimapd.example")
+    )
+    other = make_person(first_name="Pat", last_name="Smith", email="pat@home.example")
+    make_registration(person=other)
+    admin = make_staff("admin")
+    page = audit.page
+    sign_in_in_browser(page, live_server.url, admin.email, STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/staff/registrations/{registration.id}")
+    page.get_by_role("link", name="Merge with another person…").click()
+    search = page.get_by_label("Name, email or agency")
+    search.fill("pat@home")
+    search.press("Enter")
+    page.get_by_role("link", name="Compare with Pat Smith").click()
+    assert audit(page.url) == []  # the compare page, both people side by side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Keep Pat Smith <pat@home.example>").check()
+    page.get_by_role("button", name="Merge the two people").press("Enter")
+    page.wait_for_url(f"**/staff/registrations/{registration.id}")
+    assert "Merged Pat Smith <pat@yakimapd.example> into Pat Smith's record" in page.inner_text(
+        "main"
+    )
+    assert "Merged with: Pat Smith <pat@yakimapd.example>" in page.inner_text("main")
+    assert audit(f"{live_server.url}/staff/registrations/{registration.id}/merge?q=x") == []
