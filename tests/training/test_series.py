@@ -454,6 +454,9 @@ def test_a_reissue_is_a_new_version_and_supersedes_the_old(
     assert "Valid training series documentation" in page and "Sam Reyes" in page
     assert "Basis completed the training series described in RCW 28A.400.345(2)" in page
     assert "proof of completion" not in page.lower()
+    # A document has no sessions of its own: it says where each subject was done.
+    assert "Where it was done" in page and "self-training reviewed by ESD staff" in page
+    assert "Sessions attended" not in page and "Not covered by this certificate" not in page
     old_page = words(client.get(f"/verify/{first.verification_code}"))
     assert "Revoked training series documentation" in old_page and "newer version" in old_page
 
