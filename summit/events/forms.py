@@ -1,4 +1,5 @@
-"""The event, tier and clone forms: they read what staff type into plain values.
+"""The event, tier, agenda, clone and email-text forms: they read what staff type into
+plain values.
 
 Format only (a date, a number, an email); the rules that compare values with each
 other or with stored data live in the services, which name the field to show
