@@ -122,12 +122,12 @@ def save_email_text(
     editable_email(kind)
     check_email_text(kind, subject, body)
     with write_transaction():
-        event = lock_row(Event, event_id)
-        text = event_text(event, kind)
+        lock_row(Event, event_id)
+        text = _stored_text(event_id, kind)
         before = _values(text)
         if text is None:
-            text = EmailText(kind=kind, subject=subject, body=body)
-            event.email_texts.append(text)
+            text = EmailText(event_id=event_id, kind=kind, subject=subject, body=body)
+            db.session.add(text)
         else:
             text.subject, text.body = subject, body
         db.session.flush()
@@ -144,13 +144,21 @@ def reset_email_text(event_id: int, kind: str, *, actor: Actor) -> bool:
     """
     editable_email(kind)
     with write_transaction():
-        event = lock_row(Event, event_id)
-        text = event_text(event, kind)
+        lock_row(Event, event_id)
+        text = _stored_text(event_id, kind)
         if text is None:
             return False
         audit.record("email_text.reset", text, before=_values(text), actor=actor)
-        event.email_texts.remove(text)
+        db.session.delete(text)
     return True
+
+
+def _stored_text(event_id: int, kind: str) -> EmailText | None:
+    """The stored text, read under the event's lock rather than from a collection that
+    may have been loaded before it: another admin's save is then always seen."""
+    return db.session.scalar(
+        select(EmailText).where(EmailText.event_id == event_id, EmailText.kind == kind)
+    )
 
 
 def _values(text: EmailText | None) -> dict[str, Any] | None:

@@ -9,14 +9,14 @@ from email.policy import default as default_policy
 import pytest
 from sqlalchemy import func, select
 
-from summit.events.email_texts import check_email_text, preview_email
+from summit.events.email_texts import check_email_text, preview_email, save_email_text
 from summit.extensions import db
 from summit.mail import queue_registration_email
 from summit.mail.outbox import build_message
 from summit.mail.texts import EMAILS
 from summit.models import AuditLog, EmailText, OutboxMessage
 from summit.registration.services import register_attendee
-from tests.helpers import outbox, text, words
+from tests.helpers import now, outbox, text, words
 
 SUBJECT = "Welcome, {{ first_name }}: {{ event_name }} is on"
 BODY = (
@@ -380,3 +380,28 @@ def test_an_event_deleted_takes_its_texts_with_it(app, make_event):
     db.session.delete(event)
     db.session.commit()
     assert count(EmailText) == 0
+
+
+def test_saving_over_a_text_another_admin_just_saved_updates_it(app, make_event, make_staff):
+    """Their text was committed after this request loaded the event's texts: saving finds
+    it under the event's lock and replaces it (audited as a change from their words),
+    never a second row for the same email."""
+    event, admin = make_event(), make_staff("admin")
+    assert event.email_texts == []  # loaded now, before the other admin saves
+    with db.engine.begin() as other_admin:
+        other_admin.execute(
+            EmailText.__table__.insert().values(
+                event_id=event.id,
+                kind="reminder",
+                subject="Theirs",
+                body="Theirs.",
+                updated_at=now(),
+            )
+        )
+
+    save_email_text(event.id, "reminder", subject="Mine", body="Mine.", actor=admin)
+
+    rows = db.session.scalars(select(EmailText)).all()
+    assert [(row.kind, row.subject) for row in rows] == [("reminder", "Mine")]
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "email_text.update"))
+    assert entry.before["subject"] == "Theirs"
