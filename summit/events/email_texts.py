@@ -117,14 +117,20 @@ def check_email_text(kind: str, subject: str, body: str) -> None:
 
 def save_email_text(
     event_id: int, kind: str, *, subject: str, body: str, actor: Actor
-) -> EmailText:
-    """The event's own subject and body for ``kind``, used from the next email queued."""
-    editable_email(kind)
+) -> EmailText | None:
+    """The event's own subject and body for ``kind``, used from the next email queued.
+
+    The starting text saved unchanged over the standard email stores nothing
+    (``None``): the email keeps the standard template, and the list says so.
+    """
+    email = editable_email(kind)
     check_email_text(kind, subject, body)
     with write_transaction():
         lock_row(Event, event_id)
         text = _stored_text(event_id, kind)
         before = _values(text)
+        if text is None and (subject, body) == (email.subject, email.body):
+            return None
         if text is None:
             text = EmailText(event_id=event_id, kind=kind, subject=subject, body=body)
             db.session.add(text)

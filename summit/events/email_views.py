@@ -53,13 +53,18 @@ def edit_email(slug: str, kind: str):
         if form.wants_preview:
             preview = email_texts.preview_email(event, kind, subject=subject, body=body)
             return _email_page(event, listed, form, preview)
-        email_texts.save_email_text(
+        saved = email_texts.save_email_text(
             event.id, kind, subject=subject, body=body, actor=acting_staff()
         )
     except EventSetupError as error:
         show_refusal(form, error)
         return _email_page(event, listed, form, status=error.status_code)
-    flash(f"Saved. From now on, “{listed.email.title}” emails of this event say this.", "success")
+    if saved is None:
+        flash("Nothing changed: this email keeps the standard text.", "info")
+    else:
+        flash(
+            f"Saved. From now on, “{listed.email.title}” emails of this event say this.", "success"
+        )
     return redirect(url_for("events.edit_email", slug=slug, kind=kind), code=303)
 
 

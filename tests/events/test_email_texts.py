@@ -180,6 +180,18 @@ def test_saving_is_audited_with_the_text_before_and_after(client, admin, make_ev
     assert entries[1].actor.startswith("staff:")
 
 
+def test_saving_the_standard_words_unchanged_keeps_the_standard_email(client, admin, make_event):
+    event = make_event()
+    standard = EMAILS["waitlisted"]
+    response = save(client, event, "waitlisted", subject=standard.subject, body=standard.body)
+    assert "Nothing changed: this email keeps the standard text." in words(
+        client.get(response.headers["Location"])
+    )
+    assert count(EmailText) == 0
+    assert save(client, event, "waitlisted", subject=standard.subject + "!").status_code == 303
+    assert count(EmailText) == 1
+
+
 def test_line_breaks_typed_in_a_browser_are_kept_as_plain_newlines(client, admin, make_event):
     event = make_event()
     save(client, event, body="One.\r\n\r\nTwo,\r\nthree.")
