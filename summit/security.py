@@ -116,10 +116,25 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+def allow_inline_style_attributes(response: Response) -> Response:
+    """The site's policy plus ``style="…"`` attributes, for a page that shows an email.
+
+    An email's HTML is styled inline (mail clients ignore style sheets) and a
+    preview in a ``srcdoc`` frame inherits this page's policy. Attributes only:
+    ``<style>`` elements and scripts stay refused, and the frame is sandboxed.
+    """
+    response.headers["Content-Security-Policy"] = (
+        f"{CONTENT_SECURITY_POLICY}; style-src-attr 'unsafe-inline'"
     )
     return response
 

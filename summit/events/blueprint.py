@@ -2,7 +2,8 @@
 
 Pages: :mod:`~summit.events.views` (the list, the event form, publishing and
 archiving), :mod:`~summit.events.tier_views` (tiers), :mod:`~summit.events.agenda_views`
-(the agenda's sessions), :mod:`~summit.events.clone_views` (next year's clone). Every
+(the agenda's sessions), :mod:`~summit.events.clone_views` (next year's clone),
+:mod:`~summit.events.email_views` (the event's email texts). Every
 route is for admins only.
 """
 

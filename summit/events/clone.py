@@ -1,8 +1,9 @@
 """Next year's summit from this year's: the set-up copied, nobody's records.
 
 Copied: settings, tiers, the per-subject minutes, the agenda with what each session
-teaches, the certificate's signer, signature and logo. Moved 52 weeks on (364 days),
-so a Tuesday stays a Tuesday and 8:30 stays 8:30 in the event's time zone.
+teaches, the event's own email texts, the certificate's signer, signature and logo.
+Moved 52 weeks on (364 days), so a Tuesday stays a Tuesday and 8:30 stays 8:30 in
+the event's time zone.
 Never copied: people, registrations, payments, scans, certificates, the audit log.
 The clone starts unpublished.
 """
@@ -25,7 +26,15 @@ from summit.events.services import (
     snapshot,
 )
 from summit.extensions import db
-from summit.models import AgendaSession, Event, Room, SessionTopic, Tier, TopicRequirement
+from summit.models import (
+    AgendaSession,
+    EmailText,
+    Event,
+    Room,
+    SessionTopic,
+    Tier,
+    TopicRequirement,
+)
 from summit.transactions import write_transaction
 
 SHIFT = timedelta(weeks=52)
@@ -72,6 +81,10 @@ def clone_event(source_id: int, *, slug: str, name: str, actor: Actor) -> Event:
         ]
         clone.sessions = [_copy_session(session, source.tz) for session in source.sessions]
         clone.rooms = [Room(name=room.name, capacity=room.capacity) for room in source.rooms]
+        clone.email_texts = [
+            EmailText(kind=text.kind, subject=text.subject, body=text.body)
+            for text in source.email_texts
+        ]
         db.session.add(clone)
         flush_new_address(slug)
         audit.record(

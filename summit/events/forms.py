@@ -1,4 +1,5 @@
-"""The event, tier and clone forms: they read what staff type into plain values.
+"""The event, tier, agenda, clone and email-text forms: they read what staff type into
+plain values.
 
 Format only (a date, a number, an email); the rules that compare values with each
 other or with stored data live in the services, which name the field to show
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -38,7 +40,8 @@ from wtforms.validators import (
 from summit.events.agenda import SessionDetails
 from summit.events.services import FIRST_YEAR, LAST_YEAR, YEAR_RULE, EventDetails
 from summit.events.tiers import TierDetails
-from summit.forms import plain_text, strip
+from summit.forms import plain_text, single_line, strip
+from summit.mail.texts import BODY_MAX, SUBJECT_MAX
 from summit.models.event import TIME_ZONES
 from summit.payments.money import parse_cents
 
@@ -222,6 +225,43 @@ class CloneForm(FlaskForm):
 
     name = _text("Title of the new event", 200, required="Give the new event a title.")
     slug = _text("Web address of the new event", 80, required="Give the new event a web address.")
+
+
+def _unix_newlines(value):
+    """Browsers send a textarea's line breaks as CRLF; the email text keeps plain ``\n``."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class EmailTextForm(FlaskForm):
+    """An email's subject and body as staff type them, placeholders and all.
+
+    Which placeholders a text may use is the service's rule (it knows the email);
+    ``action`` says whether the button pressed was *Preview* or *Save*.
+    """
+
+    subject = StringField(
+        "Subject",
+        filters=[single_line],
+        validators=[
+            DataRequired("Give the email a subject."),
+            Length(max=SUBJECT_MAX, message=f"At most {SUBJECT_MAX} characters."),
+            plain_text,
+        ],
+    )
+    body = TextAreaField(
+        "Text",
+        filters=[_unix_newlines, strip],
+        validators=[
+            DataRequired("Write the text of the email."),
+            Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters."),
+            plain_text,
+        ],
+        render_kw={"rows": 14, "spellcheck": "true"},
+    )
+
+    @property
+    def wants_preview(self) -> bool:
+        return request.form.get("action") == "preview"
 
 
 class SubjectRow(Form):

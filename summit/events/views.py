@@ -2,8 +2,8 @@
 
 Views are thin: the form reads the values, one service applies the rules and
 writes, and a refusal comes back as the form again with the reason beside its
-field and a 4xx status, nothing saved. Importing this module registers the tier
-and clone pages too (one blueprint, ``events.*``).
+field and a 4xx status, nothing saved. Importing this module registers the tier,
+clone, agenda and email pages too (one blueprint, ``events.*``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from summit.errors import render_error
-from summit.events import agenda_views, clone_views, room_views, services, tier_views
+from summit.events import (
+    agenda_views,
+    clone_views,
+    email_views,
+    room_views,
+    services,
+    tier_views,
+)
 from summit.events.blueprint import ADMIN, acting_staff, bp, show_refusal
 from summit.events.errors import EventSetupError
 from summit.events.forms import EventForm
@@ -26,7 +33,7 @@ from summit.models import Curriculum, Event
 from summit.registration.services import registration_counts
 from summit.security import staff_required
 
-PAGES = (tier_views, clone_views, agenda_views, room_views)
+PAGES = (tier_views, clone_views, agenda_views, room_views, email_views)
 
 
 @bp.get("/")

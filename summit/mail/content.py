@@ -24,10 +24,13 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from summit.auth.links import portal_url_placeholder
-from summit.models import Event, Person, Registration, utcnow
+from summit.mail import texts
+from summit.models import EmailText, Event, Person, Registration, utcnow
 from summit.urls import absolute_url
 
 QR_CID = "ticket-qr"
+# Kinds that carry the QR ticket and the calendar file.
+TICKET_KINDS = frozenset({"confirmed", "reminder"})
 
 
 @dataclass(frozen=True)
@@ -120,11 +123,15 @@ def registration_context(registration: Registration) -> dict[str, Any]:
 
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render ``mail/<kind>.txt`` and ``.html``; the text template sets ``subject``.
+    """Subject, text and HTML of the ``kind`` email: the event's own text for it when
+    the event has one (:func:`render_edited`), else ``mail/<kind>.txt`` and ``.html``.
 
     One template pair per kind keeps the words editable without touching code;
-    the subject lives beside the body it summarises.
+    the text template sets ``subject``, beside the body it summarises.
     """
+    edited = event_text(context.get("event"), kind)
+    if edited is not None:
+        return render_edited(kind, edited.subject, edited.body, context)
     env = current_app.jinja_env
     full = dict(context)
     current_app.update_template_context(full)
@@ -135,6 +142,49 @@ def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     text = _tidy_text(str(text_module))
     html = env.get_template(f"mail/{kind}.html").render({**full, "subject": subject})
     return subject, text, html
+
+
+def event_text(event: Event | None, kind: str) -> EmailText | None:
+    """The event's own text for ``kind``, if staff wrote one.
+
+    Read through the event's ``email_texts`` (loaded once per event), so issuing a
+    hundred certificates costs one query, not one per email.
+    """
+    if event is None or kind not in texts.EMAILS:
+        return None
+    return next((text for text in event.email_texts if text.kind == kind), None)
+
+
+def render_edited(
+    kind: str, subject: str, body: str, context: dict[str, Any]
+) -> tuple[str, str, str]:
+    """Staff's subject and body with the placeholders filled, in the standard frame.
+
+    The HTML part is made from the same text (escaped, paragraphs, links), so the two
+    parts say the same thing. ``mail/_edited.*`` adds what staff cannot leave out.
+    """
+    values = texts.placeholder_values(context)
+    subject = " ".join(texts.fill(subject, values).split())
+    body = texts.fill(body, values).strip()
+    full = dict(context)
+    current_app.update_template_context(full)
+    full.update(
+        subject=subject,
+        body_text=body,
+        body_html=texts.html_paragraphs(body),
+        shows_ticket=carries_ticket(kind, context["registration"]),
+        shows_details=texts.EMAILS[kind].details,
+    )
+    env = current_app.jinja_env
+    text = _tidy_text(env.get_template("mail/_edited.txt").render(full))
+    return subject, text, env.get_template("mail/_edited.html").render(full)
+
+
+def carries_ticket(kind: str, registration: Registration) -> bool:
+    """The ticket travels with every email that confirms a seat, payment included."""
+    if kind == "payment_received":
+        return registration.state.has_ticket
+    return kind in TICKET_KINDS
 
 
 def _tidy_text(text: str) -> str:

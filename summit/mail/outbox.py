@@ -32,6 +32,7 @@ from summit.extensions import db
 from summit.mail.content import (
     Attachment,
     calendar_file,
+    carries_ticket,
     mail_domain,
     person_context,
     qr_ticket,
@@ -56,8 +57,6 @@ REGISTRATION_KINDS = (
     "certificate_ready",
 )
 PERSON_KINDS = ("portal_link", "training_accepted", "training_returned")
-# Kinds that carry the QR ticket and the calendar file.
-TICKET_KINDS = frozenset({"confirmed", "reminder"})
 # Stored in place of the ticket files; ``expand_attachments`` draws them at send time.
 TICKET_MARKER = {"generate": "ticket"}
 
@@ -112,7 +111,7 @@ class RegistrationEmail:
         if registration.id is None:
             db.session.flush()  # the calendar UID and the row's link need the id
         files: list[Attachment | dict[str, str]] = list(self.attachments)
-        if _carries_ticket(self.kind, registration):
+        if carries_ticket(self.kind, registration):
             files.insert(0, TICKET_MARKER)
         return _message(
             self.kind,
@@ -145,13 +144,6 @@ def queue_registration_emails(emails: list[RegistrationEmail]) -> None:
         if email.dedupe_key is None or email.dedupe_key not in used:
             db.session.add(_queued(email.message()))
             used.add(email.dedupe_key)
-
-
-def _carries_ticket(kind: str, registration: Registration) -> bool:
-    """The ticket travels with every email that confirms a seat, payment included."""
-    if kind == "payment_received":
-        return registration.state.has_ticket
-    return kind in TICKET_KINDS
 
 
 def queue_person_email(

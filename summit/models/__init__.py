@@ -6,6 +6,7 @@ from summit.models.curriculum import Curriculum, CurriculumTopic, Topic
 from summit.models.event import (
     CREDIT_MODES,
     AgendaSession,
+    EmailText,
     Event,
     Room,
     SessionTopic,
@@ -76,6 +77,7 @@ __all__ = [
     "CheckinResult",
     "Curriculum",
     "CurriculumTopic",
+    "EmailText",
     "Event",
     "Invoice",
     "OutboxMessage",

@@ -83,6 +83,10 @@ class Event(db.Model):
     rooms: Mapped[list[Room]] = relationship(
         back_populates="event", order_by="Room.name", cascade="all, delete-orphan"
     )
+    # Loaded once per event when its emails are rendered: a bulk send reads it once.
+    email_texts: Mapped[list[EmailText]] = relationship(
+        back_populates="event", order_by="EmailText.kind", cascade="all, delete-orphan"
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -108,6 +112,26 @@ class Event(db.Model):
         if self.registration_closes_at and now >= self.registration_closes_at:
             return "closed"
         return "open"
+
+
+class EmailText(db.Model):
+    """An event's own words for one automatic email, in place of the standard text.
+
+    Subject and body are plain text with ``{{ placeholder }}`` names, filled at queue
+    time (``summit.mail.texts``); no row for a kind means the standard template.
+    """
+
+    __tablename__ = "email_text"
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="email_texts")
 
 
 class TopicRequirement(db.Model):

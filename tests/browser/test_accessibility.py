@@ -11,7 +11,7 @@ import pytest
 
 from summit.certificates.services import issue_certificate
 from summit.extensions import db
-from summit.models import Room
+from summit.models import EmailText, Room
 from tests.browser.conftest import PHONE
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import attend, sign_in_in_browser
@@ -182,3 +182,26 @@ def test_merging_two_people_is_accessible_from_search_to_history(
     )
     assert "Merged with: Pat Smith <pat@yakimapd.example>" in page.inner_text("main")
     assert audit(f"{live_server.url}/staff/registrations/{registration.id}/merge?q=x") == []
+
+
+def test_email_texts_pages_have_no_serious_accessibility_problems(
+    live_server, audit, make_registration, make_staff
+):
+    """On a phone: the list, the editor with its preview, a refusal, the reset question."""
+    event = make_registration().event
+    own = EmailText(kind="reminder", subject="Soon: {{ event_name }}", body="Hi.")
+    event.email_texts.append(own)
+    db.session.commit()
+    admin = make_staff("admin")
+    sign_in_in_browser(audit.page, live_server.url, admin.email, STAFF_PASSWORD)
+    base = f"{live_server.url}/staff/events/{event.slug}/emails"
+    assert audit(base) == []
+    assert audit(f"{base}/confirmed") == []
+    assert audit(f"{base}/reminder/reset") == []
+    assert audit(f"{base}/reminder") == []
+    page = audit.page
+    page.fill("#body", "Hi {{ badge_number }}")
+    page.get_by_role("button", name="Preview").click()
+    assert "is not a placeholder" in page.locator("#body-error").inner_text()
+    assert audit() == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -23,7 +23,7 @@ from summit.models import (
     TopicRequirement,
 )
 from summit.payments import services as payments
-from tests.helpers import attend, png_bytes, post_branding, text
+from tests.helpers import attend, png_bytes, post_branding, text, words
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -127,6 +127,32 @@ def test_the_clone_copies_the_set_up_52_weeks_on(client, summit_2026):
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.event_id == clone.id))
     assert list(actions) == ["event.clone"]
     assert "S5 Summit 2027" in text(client.get("/staff/events/"))
+
+
+def test_the_clone_copies_the_email_texts_and_each_year_keeps_its_own(client, summit_2026):
+    """Next year's summit says what this year's was edited to say; editing one leaves the other."""
+    subject = "Welcome to {{ event_name }}, {{ first_name }}"
+    body = "See you at {{ venue }}.\n\nParking is free."
+    edited = client.post(
+        "/staff/events/s5-2026/emails/confirmed",
+        data={"subject": subject, "body": body, "action": "save"},
+    )
+    assert edited.status_code == 303
+
+    client.post("/staff/events/s5-2026/clone", data={"slug": "s5-2027", "name": "S5 Summit 2027"})
+
+    clone = clone_of("s5-2027")
+    copied = [(t.kind, t.subject, t.body) for t in clone.email_texts]
+    assert copied == [("confirmed", subject, body)]
+    listing = words(client.get("/staff/events/s5-2027/emails"))
+    assert listing.count("Edited") == 1 and subject in listing
+    client.post(
+        "/staff/events/s5-2027/emails/confirmed",
+        data={"subject": "New for 2027", "body": body, "action": "save"},
+    )
+    db.session.expire_all()
+    assert clone_of("s5-2026").email_texts[0].subject == subject
+    assert clone_of("s5-2027").email_texts[0].subject == "New for 2027"
 
 
 def test_the_clone_keeps_no_people(client, summit_2026, make_registration, make_staff):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from summit.extensions import db
-from summit.models import AgendaSession, AuditLog, Event, Room, Tier
+from summit.models import AgendaSession, AuditLog, EmailText, Event, Room, Tier
 from tests.helpers import reload
 
 ROUTES = [
@@ -35,6 +35,11 @@ ROUTES = [
     ("post", "/staff/events/{slug}/agenda/rooms"),
     ("post", "/staff/events/{slug}/agenda/rooms/{room}"),
     ("post", "/staff/events/{slug}/agenda/rooms/{room}/delete"),
+    ("get", "/staff/events/{slug}/emails"),
+    ("get", "/staff/events/{slug}/emails/confirmed"),
+    ("post", "/staff/events/{slug}/emails/confirmed"),
+    ("get", "/staff/events/{slug}/emails/reminder/reset"),
+    ("post", "/staff/events/{slug}/emails/reminder/reset"),
 ]
 FORM = {
     "name": "Changed",
@@ -49,6 +54,9 @@ FORM = {
     "starts_at": "2030-01-01T09:00",
     "ends_at": "2030-01-01T10:00",
     "capacity": "5",
+    "subject": "Changed {{ event_name }}",
+    "body": "Changed.",
+    "action": "save",
 }
 
 
@@ -69,12 +77,18 @@ def _unchanged(event: Event, before: tuple, before_agenda: list[tuple]) -> None:
     assert db.session.scalar(select(AuditLog).where(AuditLog.object_type != "staffuser")) is None
     assert len(db.session.scalars(select(Event)).all()) == 1
     assert _agenda() == before_agenda
+    texts = db.session.scalars(select(EmailText)).all()
+    assert [(t.kind, t.subject) for t in texts] == [("reminder", "Kept {{ event_name }}")]
 
 
 def _room(event: Event) -> int:
-    """The event's one room (added on first use), for the room routes."""
+    """The event's one room (added on first use), for the room routes; and its own
+    reminder text, for the reset route."""
     if not event.rooms:
         event.rooms.append(Room(name="Ballroom A", capacity=250))
+        event.email_texts.append(
+            EmailText(kind="reminder", subject="Kept {{ event_name }}", body="Kept.")
+        )
         db.session.commit()
     return event.rooms[0].id
 
