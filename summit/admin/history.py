@@ -98,6 +98,8 @@ PAYMENT_METHODS = {
     "refund": "Refund",
 }
 CERTIFICATE_KINDS = {"completion": "Completion", "attendance": "Attendance"}
+# Keys that say which thing was acted on rather than what changed in it.
+IDENTIFYING = frozenset({"serial", "version", "number"})
 # Internal ids say nothing to a reader: the page is already about this registration.
 HIDDEN = frozenset({"registration_id", "person_id", "event_id"})
 ACTORS = {
@@ -139,13 +141,18 @@ def field_label(key: str, action: str = "") -> str:
 
 
 def describe(entry: AuditLog, context: HistoryContext | None = None) -> HistoryEntry:
+    """One audit row as a title and lines: ``Label: before → after``, or ``Label: value``.
+
+    A key that names the thing acted on (a serial) is shown as it is, wherever it is
+    kept; a value that was never there (None, only after) is not listed.
+    """
     context = context or HistoryContext()
     before, after = entry.before or {}, entry.after or {}
     if entry.object_type == "checkin":  # the nonces it lists mean nothing to a reader
         before, after = {}, {"scan": context.checkins.get(entry.object_id or 0, "a scan")}
     changes = []
     for key in [*before, *(k for k in after if k not in before)]:
-        if key in HIDDEN:
+        if key in HIDDEN or (key not in before and after[key] is None):
             continue
         label = field_label(key, entry.action)
         show = _shower(key, entry.action, context)
@@ -153,8 +160,8 @@ def describe(entry: AuditLog, context: HistoryContext | None = None) -> HistoryE
             if before[key] == after[key]:
                 continue
             changes.append(f"{label}: {show(before[key])} → {show(after[key])}")
-        elif key in after:
-            changes.append(f"{label}: {show(after[key])}")
+        elif key in after or key in IDENTIFYING:
+            changes.append(f"{label}: {show(after[key] if key in after else before[key])}")
         else:
             changes.append(f"{label}: {show(before[key])} → (none)")
     return HistoryEntry(_title(entry.action), changes, _actor(entry, context))
