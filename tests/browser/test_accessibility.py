@@ -8,6 +8,7 @@ tests that fill forms with the keyboard.
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from summit.certificates.services import issue_certificate
 from summit.extensions import db
@@ -135,6 +136,30 @@ def test_agenda_editor_has_no_serious_accessibility_problems(
     page.fill("#ends_at", "")
     page.get_by_role("button", name="Save", exact=True).click()
     assert page.locator("#ends_at-error").inner_text() == "Give the time the session ends."
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in serious] == []
+
+
+def test_registration_page_has_no_serious_accessibility_problems(
+    live_server, audit, make_registration, make_staff
+):
+    """On a phone, for an admin: the page with its edit and move forms open, then with an error
+    beside a field."""
+    registration = make_registration()
+    admin = make_staff("admin")
+    sign_in_in_browser(audit.page, live_server.url, admin.email, STAFF_PASSWORD)
+    url = f"{live_server.url}/staff/registrations/{registration.id}"
+    assert audit(url) == []
+    page = audit.page
+    page.get_by_text("Edit details", exact=True).click()
+    page.get_by_text("Move to another tier", exact=True).click()
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.locator("#details-email-error")).to_contain_text("Enter a valid email address")
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
