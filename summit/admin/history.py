@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
+from summit.config import Defaults
 from summit.extensions import db
 from summit.models import (
     AuditLog,
@@ -123,7 +124,7 @@ class HistoryEntry:
 class HistoryContext:
     """What turns ids into names: the event's tiers, staff, the scans undone; its clock."""
 
-    timezone: str = "America/Los_Angeles"
+    timezone: str = Defaults.TIMEZONE  # the event's, when there is one
     tiers: dict[int, str] = field(default_factory=dict)
     tier_slugs: dict[str, str] = field(default_factory=dict)
     staff: dict[int, str] = field(default_factory=dict)
