@@ -14,22 +14,22 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response
 
 from summit.admin import listing
-from summit.admin.forms import CancelForm, PaymentForm
-from summit.admin.history import describe as describe_history
-from summit.admin.services import resend_state_email
+from summit.admin.forms import CancelForm, MoveTierForm, PaymentForm, RegistrationDetailsForm
+from summit.admin.history import registration_history
+from summit.admin.messages import moved_message, saved_details_message
+from summit.admin.services import resend_state_email, update_registration_details
 from summit.errors import render_error
 from summit.exports import csv_response
 from summit.extensions import db
 from summit.forms import ActionForm, ReasonRequiredForm
 from summit.loaders import event_or_404, get_or_404
-from summit.models import REGISTRATION_STATES, AuditLog, Event, Registration, RegistrationState
+from summit.models import REGISTRATION_STATES, Event, Registration, RegistrationState
 from summit.payments import services as payments
 from summit.registration import services as registrations
-from summit.registration.errors import RegistrationError
+from summit.registration.errors import EmailInUse, RegistrationError, TierFull
 from summit.security import no_store, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
@@ -91,6 +91,10 @@ def registration_detail(registration_id: int):
 def _action_forms(registration: Registration, **submitted: FlaskForm) -> dict[str, Any]:
     """One form per action, each with its own prefix; a submitted one keeps its errors."""
     forms: dict[str, Any] = {
+        "details": RegistrationDetailsForm.for_registration(
+            registration, prefix="details", formdata=None
+        ),
+        "move": MoveTierForm(registration, prefix="move", formdata=None),
         "approve": ActionForm(prefix="approve", formdata=None),
         "reject": ReasonRequiredForm(prefix="reject", formdata=None),
         "pay": PaymentForm(prefix="pay", formdata=None),
@@ -112,30 +116,11 @@ def _detail_page(registration: Registration, *, status: int = 200, **submitted: 
         person=registration.person,
         summary=payments.payment_summary(registration),
         invoice=payments.invoice_for(registration),
-        history=_history(registration),
-        describe=describe_history,
+        history=registration_history(registration),
         forms=_action_forms(registration, **submitted),
         open_form=next(iter(submitted), None),
         can_change=current_user.role == "admin",
     ), status
-
-
-def _history(registration: Registration) -> list[AuditLog]:
-    """Audit rows about the registration, its payments and its invoice, oldest first."""
-    invoice = payments.invoice_for(registration)
-    about = [and_(AuditLog.object_type == "registration", AuditLog.object_id == registration.id)]
-    payment_ids = [payment.id for payment in registration.payments]
-    if payment_ids:
-        about.append(and_(AuditLog.object_type == "payment", AuditLog.object_id.in_(payment_ids)))
-    if invoice is not None:
-        about.append(and_(AuditLog.object_type == "invoice", AuditLog.object_id == invoice.id))
-    return list(
-        db.session.scalars(
-            select(AuditLog)
-            .where(AuditLog.event_id == registration.event_id, or_(*about))
-            .order_by(AuditLog.id)
-        )
-    )
 
 
 # --- actions (admin only) ---------------------------------------------------------------
@@ -144,26 +129,71 @@ def _history(registration: Registration) -> list[AuditLog]:
 def _perform(
     registration_id: int,
     name: str,
-    form: FlaskForm,
-    run: Callable[[Registration, Any], object],
-    done: str,
+    form: FlaskForm | Callable[[Registration], FlaskForm],
+    run: Callable[[Registration, Any], Any],
+    done: str | Callable[[Any], str],
+    *,
+    beside: dict[type[RegistrationError], str] | None = None,
 ):
-    """Validate ``form``, run one service, then redirect; or show why not, with a 4xx."""
+    """Validate ``form``, run one service, then redirect; or show why not, with a 4xx.
+
+    ``beside`` names the field a refusal belongs to (an email in use, a full tier):
+    its message is shown next to that field, the form open as it was typed.
+    """
     registration = get_or_404(Registration, registration_id)
+    form = form if isinstance(form, FlaskForm) else form(registration)
     if not form.validate_on_submit():
         flash("Please correct the form below.", "danger")
         return _detail_page(registration, status=400, **{name: form})
     try:
-        run(registration, form)
+        result = run(registration, form)
     except RegistrationError as error:
-        flash(error.message, "danger")
-        return _detail_page(get_or_404(Registration, registration_id), status=error.status_code)
-    flash(done, "success")
+        registration = get_or_404(Registration, registration_id)
+        field = (beside or {}).get(type(error))
+        if field is None:
+            flash(error.message, "danger")
+            return _detail_page(registration, status=error.status_code)
+        form[field].errors.append(error.message)
+        flash("Please correct the form below.", "danger")
+        return _detail_page(registration, status=error.status_code, **{name: form})
+    flash(done if isinstance(done, str) else done(result), "success")
     return redirect(url_for("admin.registration_detail", registration_id=registration_id))
 
 
 def _staff() -> Any:
     return current_user._get_current_object()
+
+
+@bp.post("/registrations/<int:registration_id>/details")
+@staff_required("admin")
+def edit_details(registration_id: int):
+    """Correct the person's name, email and contact details (admins only: see the docs)."""
+    return _perform(
+        registration_id,
+        "details",
+        RegistrationDetailsForm(prefix="details"),
+        lambda registration, form: update_registration_details(
+            registration, form.details(), actor=_staff()
+        ),
+        saved_details_message,
+        beside={EmailInUse: "email"},
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/tier")
+@staff_required("admin")
+def move_tier(registration_id: int):
+    """Move to another tier of the event; the registration service applies the seat rules."""
+    return _perform(
+        registration_id,
+        "move",
+        lambda registration: MoveTierForm(registration, prefix="move"),
+        lambda registration, form: registrations.move_to_tier(
+            registration, form.tier.data, actor=_staff()
+        ),
+        moved_message,
+        beside={TierFull: "tier"},
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/approve")

@@ -27,3 +27,11 @@ class InvalidTransition(RegistrationError):
 
 class OfferExpired(RegistrationError):
     pass
+
+
+class TierFull(RegistrationError):
+    """A move into a tier whose seats are all held: the person keeps the seat they have."""
+
+
+class EmailInUse(RegistrationError):
+    """Another person's record has this email: one address, one person (merge instead)."""

@@ -10,17 +10,9 @@ from summit.models import Event
 from summit.registration.fields import normalise_email, normalise_phone
 
 
-class EventSignUp:
-    """What the public form and the desk's walk-in share: the event's open tiers to
-    choose from, and an email and phone checked and written one way."""
-
-    tier: SelectField  # a RadioField on the public form
-
-    def __init__(self, event: Event, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.tier.choices = [
-            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
-        ]
+class CleanEmailAndPhone:
+    """An email and a phone checked and written one way, wherever a person's are typed:
+    the public form, the desk's walk-in, staff correcting a registration."""
 
     def validate_email(self, field) -> None:
         try:
@@ -33,6 +25,19 @@ class EventSignUp:
             field.data = normalise_phone(field.data or "")
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+class EventSignUp(CleanEmailAndPhone):
+    """What the public form and the desk's walk-in share: the event's open tiers to
+    choose from, and the email and phone cleaning."""
+
+    tier: SelectField  # a RadioField on the public form
+
+    def __init__(self, event: Event, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tier.choices = [
+            (tier.slug, tier.name_with_price) for tier in event.tiers if tier.is_open
+        ]
 
 
 class RegistrationForm(EventSignUp, ContactForm):

@@ -7,7 +7,7 @@ concurrency. Services commit once (the transaction's end); views never commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from summit.registration.errors import (
     InvalidTransition,
     OfferExpired,
     RegistrationClosed,
+    TierFull,
     TierNotAvailable,
 )
 from summit.registration.fields import new_ticket_code, normalise_email
@@ -50,7 +51,10 @@ TRANSITIONS: dict[RegistrationState, frozenset[RegistrationState]] = {
     RegistrationState.AWAITING_PAYMENT: frozenset(
         {RegistrationState.CONFIRMED, RegistrationState.CANCELLED}
     ),
-    RegistrationState.CONFIRMED: frozenset({RegistrationState.CANCELLED}),
+    # Back to awaiting payment only when staff move a registration to a dearer tier.
+    RegistrationState.CONFIRMED: frozenset(
+        {RegistrationState.AWAITING_PAYMENT, RegistrationState.CANCELLED}
+    ),
     RegistrationState.WAITLISTED: frozenset(
         {RegistrationState.OFFERED, RegistrationState.CANCELLED}
     ),
@@ -371,6 +375,103 @@ def offer_free_seats(event: Event, *, now: datetime | None = None) -> list[Regis
         db.session.flush()
         offered.append(registration)
     return offered
+
+
+@dataclass(frozen=True)
+class TierMove:
+    """What a move did, for the page to say: the state and the amount due before and after."""
+
+    registration: Registration
+    old_tier: Tier
+    old_state: RegistrationState
+    old_due_cents: int
+    paid_cents: int
+    emailed: bool = False
+
+    @property
+    def overpaid_cents(self) -> int:
+        """Paid (or waived) beyond the new fee: the rows are kept, nothing is refunded here."""
+        return max(self.paid_cents - self.registration.tier.price_cents, 0)
+
+
+@write_transaction()
+def move_to_tier(registration: Registration, tier_id: int, *, actor: Actor) -> TierMove:
+    """Staff move a registration to another tier of its event, under the seat rules.
+
+    The event's row is locked first, as for a new registration, so two moves into a
+    tier's last seat cannot both succeed. A registration holding a seat moves only
+    where a seat is free (it is never put on a waitlist: it would lose the seat it
+    holds); a waitlisted one keeps its place in the line, now for the new tier. The
+    state then follows the new tier (``_state_after_move``), the emails follow the
+    state or a new amount due, and the seat freed in the old tier is offered on.
+    Payments stay attached: a cheaper tier leaves them as they are.
+    """
+    event = lock_row(Event, registration.event_id)
+    db.session.refresh(registration)
+    target = _tier_to_move_to(event, registration, tier_id)
+    paid = sum(payment.amount_cents for payment in registration.payments)
+    move = TierMove(
+        registration, registration.tier, registration.state, registration.amount_due_cents, paid
+    )
+    registration.tier = target
+    audit.record(
+        "registration.tier",
+        registration,
+        before={"tier_id": move.old_tier.id, "amount_due_cents": move.old_due_cents},
+        after={"tier_id": target.id, "amount_due_cents": registration.amount_due_cents},
+        actor=actor,
+    )
+    new_state = _state_after_move(registration, move)
+    emailed = new_state != move.old_state or (
+        new_state == RegistrationState.AWAITING_PAYMENT
+        and registration.amount_due_cents != move.old_due_cents
+    )
+    if new_state != move.old_state:
+        change_state(registration, new_state, actor=actor)  # emails the new state
+    elif emailed:
+        queue_registration_email(registration, STATE_EMAILS[new_state])  # the new amount
+    offer_free_seats(event)
+    return replace(move, emailed=emailed)
+
+
+def _tier_to_move_to(event: Event, registration: Registration, tier_id: int) -> Tier:
+    if not registration.state.is_active:
+        raise InvalidTransition("A cancelled registration cannot move to another tier.")
+    target = next((tier for tier in event.tiers if tier.id == tier_id), None)
+    if target is None:
+        raise TierNotAvailable("Choose a tier of this event.")
+    if target.id == registration.tier_id:
+        raise TierNotAvailable(f"This registration is already in {target.name}.")
+    if registration.state.holds_seat and target.capacity is not None:
+        taken = seats_taken(event, target)
+        if taken >= target.capacity:
+            raise TierFull(
+                f"{target.name} is full ({taken} of {target.capacity} seats taken). "
+                "Nothing was changed: the registration keeps its seat."
+            )
+    return target
+
+
+def _state_after_move(registration: Registration, move: TierMove) -> RegistrationState:
+    """The state the new tier's rules give a registration that already stands somewhere.
+
+    Waitlisted and offered ones stay so (accepting an offer applies the new tier's
+    approval and fee). One waiting for approval stays so in a tier that needs it, and
+    otherwise arrives as a new registration would: confirmed, or awaiting payment. A
+    staff move counts as the approval an approval tier asks for, so one already past
+    approval is never sent back to it. A confirmed registration turns to awaiting
+    payment only when the move makes a balance appear where none was: one confirmed
+    with a balance still due (a purchase order that confirms) stays confirmed.
+    """
+    state = registration.state
+    if state in (RegistrationState.WAITLISTED, RegistrationState.OFFERED):
+        return state
+    if state == RegistrationState.PENDING_APPROVAL and registration.tier.requires_approval:
+        return state
+    due = registration.amount_due_cents
+    if state == RegistrationState.CONFIRMED and move.old_due_cents > 0:
+        return state
+    return RegistrationState.AWAITING_PAYMENT if due > 0 else RegistrationState.CONFIRMED
 
 
 @write_transaction()

@@ -223,7 +223,7 @@ def test_detail_shows_payments_and_history(client, auth, scene, make_staff):
     history = html[html.index('id="history-heading"') :]
     assert "Payment recorded" in history
     assert "<li>Amount: $20.00</li>" in history
-    assert "<li>Method: check</li>" in history
+    assert "<li>Paid by: Check</li>" in history
     assert "<li>Reference: CHK 7</li>" in history
     assert "{&#34;" not in history and '{"' not in history  # no raw JSON
     assert "registration_id" not in history

@@ -8,6 +8,7 @@ tests that fill forms with the keyboard.
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from summit.certificates.services import issue_certificate
 from summit.extensions import db
@@ -205,3 +206,22 @@ def test_email_texts_pages_have_no_serious_accessibility_problems(
     assert "is not a placeholder" in page.locator("#body-error").inner_text()
     assert audit() == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_registration_page_has_no_serious_accessibility_problems(
+    live_server, audit, make_registration, make_staff
+):
+    """On a phone, for an admin: the page with its edit and move forms open, then with an error
+    beside a field."""
+    registration = make_registration()
+    admin = make_staff("admin")
+    sign_in_in_browser(audit.page, live_server.url, admin.email, STAFF_PASSWORD)
+    url = f"{live_server.url}/staff/registrations/{registration.id}"
+    assert audit(url) == []
+    page = audit.page
+    page.get_by_text("Edit details", exact=True).click()
+    page.get_by_text("Move to another tier", exact=True).click()
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.locator("#details-email-error")).to_contain_text("Enter a valid email address")
+    assert audit() == []
