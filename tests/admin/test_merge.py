@@ -147,7 +147,7 @@ def test_each_registration_and_the_survivor_say_who_was_merged_in(app, twins, ma
         assert described.title == "Merged with another person"
         assert "Merged with: Jordan Lee <jlee@home.example>" in described.changes
         assert any(line.startswith("Moved here: 1 registration,") for line in described.changes)
-        assert "Details filled in: phone: 509-555-0142, job title: School resource officer" in (
+        assert "Details filled in: Phone: 509-555-0142, Job title: School resource officer" in (
             described.changes
         )
     person_row = db.session.scalar(select(AuditLog).where(AuditLog.action == "person.merge"))
