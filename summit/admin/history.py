@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from summit.config import Defaults
@@ -307,6 +308,24 @@ def _about(registration: Registration):
 def history_context(registration: Registration, rows: list[AuditLog]) -> HistoryContext:
     event = registration.event
     tiers = list(db.session.scalars(select(Tier).where(Tier.event_id == event.id)))
+    return _context(rows, tiers, event.timezone)
+
+
+def described_log(rows: list[AuditLog]) -> list[HistoryRow]:
+    """Any audit rows in words, for the audit log and the control room: the same titles
+    and names as a registration's history, times on the install's clock."""
+    event_ids = {row.event_id for row in rows if row.event_id is not None}
+    tiers = (
+        list(db.session.scalars(select(Tier).where(Tier.event_id.in_(event_ids))))
+        if event_ids
+        else []
+    )
+    context = _context(rows, tiers, current_app.config["TIMEZONE"])
+    return [HistoryRow(row, describe(row, context)) for row in rows]
+
+
+def _context(rows: list[AuditLog], tiers: list[Tier], timezone: str) -> HistoryContext:
+    """Names for the ids ``rows`` mention: tiers, staff, and the scans they undid."""
     staff_ids = {row.staff_user_id for row in rows if row.staff_user_id is not None}
     staff_ids |= _ids_in(rows, lambda key: key.endswith("staff_id") or key.endswith("_by_id"))
     staff = (
@@ -316,11 +335,11 @@ def history_context(registration: Registration, rows: list[AuditLog]) -> History
     )
     checkin_ids = [row.object_id for row in rows if row.object_type == "checkin" and row.object_id]
     return HistoryContext(
-        timezone=event.timezone,
+        timezone=timezone,
         tiers={tier.id: tier.name for tier in tiers},
         tier_slugs={tier.slug: tier.name for tier in tiers},
         staff={member.id: _staff_name(member) for member in staff},
-        checkins=_scans(checkin_ids, event.timezone),
+        checkins=_scans(checkin_ids, timezone),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from summit.admin.history import HistoryRow, described_log
 from summit.certificates import bulk
 from summit.certificates.eligibility import certificates_open_at
 from summit.clock import today_local
@@ -56,7 +57,7 @@ class ControlRoom:
     to_do: list[EventToDo]
     training_to_review: int
     since: datetime | None
-    changes: list[AuditLog] = field(default_factory=list)
+    changes: list[HistoryRow] = field(default_factory=list)
     changes_count: int = 0
 
 
@@ -134,8 +135,8 @@ def training_waiting() -> int:
     )
 
 
-def changes_since(since: datetime, staff: StaffUser) -> tuple[list[AuditLog], int]:
-    """The latest changes others made after ``since`` (newest first), and how many."""
+def changes_since(since: datetime, staff: StaffUser) -> tuple[list[HistoryRow], int]:
+    """The latest changes others made after ``since`` (newest first, in words), and how many."""
     others = (AuditLog.at > since) & (
         (AuditLog.staff_user_id.is_(None)) | (AuditLog.staff_user_id != staff.id)
     )
@@ -143,9 +144,10 @@ def changes_since(since: datetime, staff: StaffUser) -> tuple[list[AuditLog], in
     latest = db.session.scalars(
         select(AuditLog).where(others).order_by(AuditLog.id.desc()).limit(CHANGES_SHOWN)
     )
-    return list(latest), total
+    return described_log(list(latest)), total
 
 
-def latest_changes(limit: int = AUDIT_PAGE_SIZE) -> list[AuditLog]:
-    """The latest audit entries, newest first: who did what to which record."""
-    return list(db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+def latest_changes(limit: int = AUDIT_PAGE_SIZE) -> list[HistoryRow]:
+    """The latest audit entries, newest first, in words: who did what to which record."""
+    rows = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit))
+    return described_log(list(rows))

@@ -49,13 +49,39 @@ def test_changes_by_others_since_the_previous_sign_in(auth, client, make_registr
     admin = auth.as_role("admin")
     assert "This is your first sign-in" in words(client.get("/staff/"))
     auth.sign_out()
-    audit.record("registration.approve", registration, after={"state": "x"}, actor=colleague)
-    audit.record("registration.note", registration, after={"note": "mine"}, actor=admin)
+    audit.record(
+        "registration.state",
+        registration,
+        before={"state": "pending_approval"},
+        after={"state": "awaiting_payment"},
+        actor=colleague,
+    )
+    audit.record("registration.email_resend", registration, after={"kind": "x"}, actor=admin)
     db.session.commit()
     auth.sign_in(admin.email)
     page = words(client.get("/staff/"))
     assert "1 change by others since" in page
-    assert "registration.approve" in page and "registration.note" not in page
+    assert "State changed (State: Waiting for approval → Awaiting payment)" in page
+    assert "Email sent again" not in page  # their own
+    assert "registration.state" not in page  # words, not the audit log's codes
+
+
+def test_the_audit_log_reads_in_words(auth, client, make_registration, make_staff):
+    """Staff read titles and changes, never the stored JSON or action codes."""
+    registration = make_registration()
+    payment_by = make_staff("admin")
+    audit.record(
+        "payment.record",
+        registration,
+        after={"registration_id": registration.id, "amount_cents": 5000, "method": "check"},
+        actor=payment_by,
+    )
+    db.session.commit()
+    auth.as_role("admin")
+    page = words(client.get("/staff/audit"))
+    assert "Payment recorded" in page and "Amount: $50.00" in page and "Paid by: Check" in page
+    assert payment_by.email in page or (payment_by.name and payment_by.name in page)
+    assert "payment.record" not in page and "amount_cents" not in page and "{" not in page
 
 
 def test_old_changes_are_not_new(auth, client, make_registration, make_staff):
