@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from summit.extensions import db
-from summit.models import Event, Person, Registration, Tier
+from summit.models import Event, Payment, Person, Registration, RegistrationState, Tier
 from summit.payments.money import format_cents
 from summit.search import contains
 
@@ -23,7 +23,23 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def search_registrations(event: Event, *, q: str = "", state: str = "") -> Select:
+def confirmed_with_payment_due() -> ColumnElement[bool]:
+    """Confirmed yet still owing: seats given on a purchase order, paid after the event.
+
+    The fee above what was paid or waived, in SQL (``Registration.tier`` joined), so
+    lists and counts need no row per payment.
+    """
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount_cents), 0))
+        .where(Payment.registration_id == Registration.id)
+        .scalar_subquery()
+    )
+    return (Registration.state == RegistrationState.CONFIRMED) & (Tier.price_cents > paid)
+
+
+def search_registrations(
+    event: Event, *, q: str = "", state: str = "", payment_due: bool = False
+) -> Select:
     """The event's registrations, newest first, matching every word of ``q``.
 
     Each word must appear (case-insensitively) in the first or last name, the email
@@ -44,6 +60,8 @@ def search_registrations(event: Event, *, q: str = "", state: str = "") -> Selec
     )
     if state:
         statement = statement.where(Registration.state == state)
+    if payment_due:
+        statement = statement.where(confirmed_with_payment_due())
     for word in q.lower().split():
         statement = statement.where(or_(*(contains(column, word) for column in SEARCH_COLUMNS)))
     return statement

@@ -57,7 +57,8 @@ def registrations_list(slug: str):
         return render_error(400, f"There is no registration state called {state[:40]!r}.")
     if len(q) > MAX_QUERY_LENGTH:
         return render_error(400, f"The search is too long ({MAX_QUERY_LENGTH} characters at most).")
-    statement = listing.search_registrations(event, q=q, state=state)
+    payment_due = request.args.get("due") == "1"
+    statement = listing.search_registrations(event, q=q, state=state, payment_due=payment_due)
     if request.args.get("format") == "csv":
         return _csv_response(event, statement)
     page_number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
@@ -68,6 +69,7 @@ def registrations_list(slug: str):
         page=page,
         q=q,
         state=state,
+        payment_due=payment_due,
         states=list(RegistrationState),
         counts=listing.state_counts(event),
     )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from summit.admin.history import HistoryRow, described_log
+from summit.admin.listing import confirmed_with_payment_due
 from summit.certificates import bulk
 from summit.certificates.eligibility import certificates_open_at
 from summit.clock import today_local
@@ -43,11 +44,17 @@ class EventToDo:
     event: Event
     to_approve: int = 0
     awaiting_payment: int = 0
+    payment_due_on_po: int = 0  # confirmed on a purchase order, not paid yet
     certificates_ready: int | None = None  # None: not open yet, or not looked at
 
     @property
     def anything(self) -> bool:
-        return bool(self.to_approve or self.awaiting_payment or self.certificates_ready)
+        return bool(
+            self.to_approve
+            or self.awaiting_payment
+            or self.payment_due_on_po
+            or self.certificates_ready
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ def event_to_dos(events: list[Event], *, with_certificates: bool, now: datetime)
         [e.id for e in events],
         (RegistrationState.PENDING_APPROVAL, RegistrationState.AWAITING_PAYMENT),
     )
+    on_po = _confirmed_owing([e.id for e in events])
     to_do = []
     for event in sorted(events, key=lambda e: e.starts_on):
         ready = None
@@ -108,6 +116,7 @@ def event_to_dos(events: list[Event], *, with_certificates: bool, now: datetime)
                 event=event,
                 to_approve=waiting.get((event.id, RegistrationState.PENDING_APPROVAL), 0),
                 awaiting_payment=waiting.get((event.id, RegistrationState.AWAITING_PAYMENT), 0),
+                payment_due_on_po=on_po.get(event.id, 0),
                 certificates_ready=ready,
             )
         )
@@ -123,6 +132,19 @@ def _state_counts(event_ids: list[int], states: tuple[RegistrationState, ...]) -
         .group_by(Registration.event_id, Registration.state)
     )
     return {(event_id, RegistrationState(state)): n for event_id, state, n in rows}
+
+
+def _confirmed_owing(event_ids: list[int]) -> dict[int, int]:
+    """Per event, seats confirmed on a purchase order whose fee is not paid yet."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.event_id, func.count())
+        .join(Registration.tier)
+        .where(Registration.event_id.in_(event_ids), confirmed_with_payment_due())
+        .group_by(Registration.event_id)
+    )
+    return {event_id: count for event_id, count in rows}
 
 
 def training_waiting() -> int:

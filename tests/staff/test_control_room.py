@@ -8,6 +8,7 @@ from datetime import timedelta
 from summit import audit
 from summit.extensions import db
 from summit.models import utcnow
+from summit.payments import services as payments
 from tests.helpers import attend, words
 
 
@@ -25,6 +26,30 @@ def test_admin_sees_what_waits_for_them_with_links(auth, client, make_registrati
     html = client.get("/staff/").get_data(as_text=True)
     assert f"/staff/events/{event.slug}/registrations?state=pending_approval" in html
     assert f"/staff/events/{event.slug}/certificates" in html
+
+
+def test_seats_confirmed_on_a_purchase_order_still_owe_money(
+    auth, client, make_registration, make_event, make_person
+):
+    """Districts pay after the event: staff see whose fee is still due, and only those."""
+    event = make_event()
+    fee = event.tiers[1]
+    make_registration(
+        event=event, tier=fee, state="confirmed", person=make_person(last_name="Owens")
+    )
+    paid = make_registration(
+        event=event, tier=fee, state="confirmed", person=make_person(last_name="Paxton")
+    )
+    payments.record_payment(paid, amount_cents=fee.price_cents, method="check", actor="test")
+    make_registration(event=event, state="confirmed", person=make_person(last_name="Free"))
+    auth.as_role("checkin")
+    assert "1 confirmed on a purchase order, payment still due" in words(client.get("/staff/"))
+    listed = words(client.get(f"/staff/events/{event.slug}/registrations?due=1"))
+    assert "Only confirmed registrations with payment still due" in listed
+    assert "Owens" in listed
+    assert "Paxton" not in listed and "Free" not in listed
+    csv = client.get(f"/staff/events/{event.slug}/registrations?due=1&format=csv").get_data(True)
+    assert "Owens" in csv and "Paxton" not in csv
 
 
 def test_door_staff_see_no_certificate_work_and_no_audit(auth, client, make_registration):
