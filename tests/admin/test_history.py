@@ -79,6 +79,14 @@ def test_every_action_a_registration_history_can_show_has_a_title():
     assert untitled == [], f"give these a title in summit/admin/history.py ACTIONS: {untitled}"
 
 
+def test_every_action_the_audit_log_can_show_has_a_title():
+    """The audit page and the control room list every kind of change, not only registrations'."""
+    actions = recorded_actions()
+    assert {"event.update", "staff.invite", "training.policy", "email_text.reset"} <= actions
+    untitled = sorted(actions - ACTIONS.keys())
+    assert untitled == [], f"give these a title in summit/admin/history.py ACTIONS: {untitled}"
+
+
 def test_an_action_without_a_title_still_reads_as_words():
     described = describe(AuditLog(action="registration.something_new", actor="system"))
     assert described.title == "Registration: something new"
