@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from summit.extensions import db
-from summit.models import AuditLog, OutboxMessage, Person, Tier
+from summit.models import AuditLog, OutboxMessage, Person, Registration, Tier
 from summit.payments import services as payments
 from tests.helpers import outbox, reload, text
 
@@ -295,14 +295,19 @@ def test_awaiting_payment_to_free_confirms_with_the_ticket_email(client, auth, m
     assert len(outbox("confirmed")) == 1
 
 
-def test_a_dearer_fee_while_awaiting_payment_emails_the_new_amount(client, auth, make_registration):
-    registration = make_registration(state="awaiting_payment")
+def dearer_tier_for(registration: Registration) -> Tier:
+    """Put ``registration`` in the $50 tier and add a $75 "Vendor" tier to move it to."""
     event = registration.event
     registration.tier = tier(event, "security")
     event.tiers.append(Tier(slug="vendor", name="Vendor", price_cents=7500, position=3))
     db.session.commit()
+    return tier(event, "vendor")
+
+
+def test_a_dearer_fee_while_awaiting_payment_emails_the_new_amount(client, auth, make_registration):
+    registration = make_registration(state="awaiting_payment")
     auth.as_role("admin")
-    assert move(client, registration, tier(event, "vendor")).status_code == 302
+    assert move(client, registration, dearer_tier_for(registration)).status_code == 302
     assert (reload(registration).state, reload(registration).amount_due_cents) == (
         "awaiting_payment",
         7500,
@@ -349,12 +354,8 @@ def test_approval_tier_rules(client, auth, make_registration):
 def test_a_purchase_order_confirmation_survives_a_move(client, auth, make_registration):
     """Confirmed with a balance still due (the event confirms on a PO): it stays confirmed."""
     registration = make_registration(state="confirmed")
-    event = registration.event
-    registration.tier = tier(event, "security")
-    event.tiers.append(Tier(slug="vendor", name="Vendor", price_cents=7500, position=3))
-    db.session.commit()
     auth.as_role("admin")
-    assert move(client, registration, tier(event, "vendor")).status_code == 302
+    assert move(client, registration, dearer_tier_for(registration)).status_code == 302
     assert (reload(registration).state, reload(registration).amount_due_cents) == (
         "confirmed",
         7500,
