@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from summit import audit
 from summit.extensions import db
 from summit.mail import queue_registration_email
-from summit.models import Person, Registration, StaffUser
+from summit.models import OutboxMessage, Person, Registration, StaffUser
 from summit.registration.errors import EmailInUse
 from summit.registration.services import STATE_EMAILS
 from summit.transactions import write_transaction
@@ -65,6 +65,8 @@ def update_registration_details(
             db.session.flush()
     except IntegrityError:  # another person took the address since the check
         raise EmailInUse(_email_in_use(details["email"])) from None
+    if "email" in person_changes:
+        _redirect_waiting_mail(*person_changes["email"])
     for action, row, changes in (
         ("person.update", person, person_changes),
         ("registration.details", registration, own_changes),
@@ -73,6 +75,20 @@ def update_registration_details(
             before, after = _before_after(changes)
             audit.record(action, row, before=before, after=after, actor=actor)
     return [*person_changes, *own_changes]
+
+
+def _redirect_waiting_mail(old: str, new: str) -> None:
+    """Mail not yet sent to a mistyped address goes to the corrected one instead.
+
+    Staff correct an address because mail to it bounced or never arrived: the
+    confirmation still in the outbox must not follow the typo. Sent rows stay as
+    they were (they are the record of what went where).
+    """
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient == old, OutboxMessage.status == "pending")
+        .values(recipient=new)
+    )
 
 
 def _changes(row: Any, wanted: dict[str, str]) -> dict[str, tuple[str, str]]:

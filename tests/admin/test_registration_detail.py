@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from summit.extensions import db
+from summit.mail import queue_registration_email
 from summit.models import AuditLog, OutboxMessage, Person, Registration, Tier
 from summit.payments import services as payments
 from tests.helpers import outbox, reload, text
@@ -233,6 +234,20 @@ def test_an_email_of_another_person_is_refused_with_a_pointer_to_merge(
     assert reload(other).email == "someone@wapato.example"
     assert db.session.scalar(select(func.count()).select_from(Person)) == 2
     assert audit_rows("person.update") == []
+
+
+def test_mail_waiting_for_a_mistyped_address_goes_to_the_corrected_one(client, auth, lee):
+    """The confirmation still in the outbox follows the fix; what was sent stays as it was."""
+    queue_registration_email(lee, "reminder")
+    queue_registration_email(lee, "confirmed")
+    db.session.commit()
+    sent, waiting = outbox("reminder")[0], outbox("confirmed")[0]
+    sent.status = "sent"
+    db.session.commit()
+    auth.as_role("admin")
+    assert post_details(client, lee, email="jordan.lee@yakimaschools.example").status_code == 302
+    assert reload(waiting).recipient == "jordan.lee@yakimaschools.example"
+    assert reload(sent).recipient == "jordan.lee@yakimapd.example"
 
 
 # --- move to another tier ------------------------------------------------------------------
